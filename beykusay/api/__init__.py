@@ -1,0 +1,1 @@
+"""The REST API for scripts and other clients (see shared API.md)."""

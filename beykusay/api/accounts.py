@@ -1,0 +1,69 @@
+"""Accounts: register, log in, who am I, my settings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from beykusay.api.deps import CurrentUser, SessionDep, StateDep, client_address
+from beykusay.schemas import (
+    Credentials,
+    LoginForm,
+    MeOut,
+    PasswordChange,
+    SettingsUpdate,
+    TokenOut,
+    UserOut,
+    UserSettings,
+)
+from beykusay.services import accounts
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserOut)
+def register(body: Credentials, session: SessionDep) -> UserOut:
+    user = accounts.register_user(session=session, username=body.username, password=body.password)
+    return UserOut.model_validate(user, from_attributes=True)
+
+
+@router.post("/login", response_model=TokenOut)
+def login(
+    body: LoginForm,
+    session: SessionDep,
+    state: StateDep,
+    client: Annotated[str, Depends(client_address)],
+) -> TokenOut:
+    user = accounts.authenticate(
+        session=session,
+        guard=state.login_guard,
+        username=body.username,
+        password=body.password,
+        client=client,
+    )
+    token = accounts.issue_token(user=user, settings=state.settings)
+    return TokenOut(access_token=token.token, expires_in=token.expires_in)
+
+
+@router.get("/me", response_model=MeOut)
+def me(user: CurrentUser) -> MeOut:
+    return MeOut(
+        id=user.id or 0,
+        username=user.username,
+        created_at=user.created_at,
+        settings=accounts.user_settings(user),
+    )
+
+
+@router.patch("/me/settings", response_model=UserSettings)
+def update_settings(body: SettingsUpdate, user: CurrentUser, session: SessionDep) -> UserSettings:
+    return accounts.update_settings(session=session, user=user, update=body)
+
+
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(body: PasswordChange, user: CurrentUser, session: SessionDep) -> None:
+    """Change the password; tokens issued before stop working."""
+    accounts.change_password(
+        session=session, user=user, current=body.current_password, new=body.new_password
+    )

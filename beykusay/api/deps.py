@@ -1,0 +1,56 @@
+"""Dependencies of the API routes: database session, state, the current user."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Request, status
+from sqlmodel import Session
+
+from beykusay.db import get_session
+from beykusay.models import Chat, User
+from beykusay.security import InvalidToken, decode_access_token
+from beykusay.services.chats import get_chat
+from beykusay.state import AppState, get_state
+
+SessionDep = Annotated[Session, Depends(get_session)]
+StateDep = Annotated[AppState, Depends(get_state)]
+
+_UNAUTHORIZED = HTTPException(
+    status.HTTP_401_UNAUTHORIZED,
+    "Not authenticated: send a valid token as 'Authorization: Bearer <token>'",
+    headers={"WWW-Authenticate": "Bearer"},
+)
+
+
+def current_user(request: Request, session: SessionDep, state: StateDep) -> User:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _UNAUTHORIZED
+    try:
+        claims = decode_access_token(token.strip(), key=state.settings.signing_key())
+    except InvalidToken:
+        raise _UNAUTHORIZED from None
+    user = session.get(User, claims.user_id)
+    if user is None or user.token_version != claims.token_version:
+        raise _UNAUTHORIZED
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+MAX_ID = 2_147_483_647  # ids are 32-bit integers on every database we support
+ChatId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def owned_chat(chat_id: ChatId, user: CurrentUser, session: SessionDep) -> Chat:
+    assert user.id is not None
+    return get_chat(session=session, user_id=user.id, chat_id=chat_id)
+
+
+OwnedChat = Annotated[Chat, Depends(owned_chat)]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+

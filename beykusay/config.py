@@ -1,0 +1,80 @@
+"""Settings from the environment (and `.env`), read once per process."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production"] = Field(
+        "development", validation_alias="BEYKUSAY_ENV"
+    )
+    secret_key: str = ""
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    google_api_key: str = ""
+    google_gemini_base_url: str = ""
+    host: str = "0.0.0.0"
+    port: int = 8000
+    prompts_dir: Path = PROJECT_DIR / "prompts"
+
+    model_beykus_small: str = "gemini-2.5-flash-lite"
+    model_beykus_chat: str = "gemini-2.5-flash"
+    model_beykus_small_r: str = "gemini-2.5-flash"
+
+    access_token_minutes: int = Field(1440, ge=1)
+    login_max_failures: int = Field(5, ge=1)
+    login_window_seconds: int = Field(300, ge=1)
+    gemini_stall_timeout: float = Field(60.0, gt=0)
+    gemini_max_retries: int = Field(2, ge=0)
+    save_interval: float = Field(1.0, gt=0)
+    shutdown_grace_seconds: float = Field(10.0, ge=0)
+    demo_delay: float = Field(0.04, ge=0)
+
+    @model_validator(mode="after")
+    def _require_secret_in_production(self) -> Settings:
+        if self.environment == "production" and len(self.secret_key) < 32:
+            raise ValueError("SECRET_KEY (32+ characters) is required when BEYKUSAY_ENV=production")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """DATABASE_URL as SQLAlchemy wants it: a plain path means a SQLite file."""
+        url = self.database_url or str(self.data_dir / "beykusay.db")
+        return url if "://" in url else f"sqlite:///{url}"
+
+    def model_ids(self) -> dict[str, str]:
+        """Our model aliases mapped to the Gemini model behind each."""
+        return {
+            "BeykusSmall": self.model_beykus_small,
+            "BeykusChat": self.model_beykus_chat,
+            "BeykusSmallR": self.model_beykus_small_r,
+        }
+
+    def signing_key(self) -> str:
+        """SECRET_KEY, or in development a random key kept in the data folder."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as file:
+                file.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,68 @@
+"""Database entities: users (with their settings), chats and messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text
+from sqlmodel import Field, SQLModel
+
+from beykusay.db import UTCDateTime, utcnow
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=32)
+    username_key: str = Field(max_length=32, unique=True)  # lower-cased, for uniqueness
+    password_hash: str = Field(max_length=255)
+    token_version: int = 0  # bumped on password change: older tokens stop working
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    theme: str = Field(default="auto", max_length=8)
+    default_model: str = Field(default="BeykusChat", max_length=32)
+    custom_instructions: str = Field(default="", sa_type=Text)
+    language: str = Field(default="", max_length=8)  # "" follows the browser
+
+
+class Chat(SQLModel, table=True):
+    __tablename__ = "chats"
+    __table_args__ = (Index("ix_chats_user_updated", "user_id", "updated_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    title: str = Field(max_length=200)
+    auto_title: bool = True  # still waiting to be titled from its first message
+    model: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Message(SQLModel, table=True):
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_chat_id_id", "chat_id", "id"),
+        Index("ix_messages_status", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("chats.id", ondelete="CASCADE"), nullable=False)
+    )
+    role: str = Field(max_length=16)
+    content: str = Field(default="", sa_type=Text)
+    thinking: str | None = Field(default=None, sa_type=Text)
+    thinking_seconds: float | None = None
+    model: str | None = Field(default=None, max_length=32)
+    status: str = Field(default="complete", max_length=16)
+    error: str | None = Field(default=None, sa_type=Text)
+    finish_reason: str | None = Field(default=None, max_length=32)
+    prompt_tokens: int | None = None
+    output_tokens: int | None = None
+    thinking_tokens: int | None = None
+    signature: str | None = Field(default=None, sa_type=Text)  # Gemini thought signature
+    instance_id: str | None = Field(default=None, max_length=64)  # who is generating it
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,82 @@
+"""The provider contract: a model turns a conversation into a stream of events."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One earlier turn of the conversation, as rebuilt from the database."""
+
+    role: Literal["user", "model"]
+    text: str
+    signature: str | None = None  # Gemini thought signature of a model turn
+
+
+@dataclass(frozen=True, slots=True)
+class Thought:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerText:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token counts so far; providers report cumulative figures (keep the last)."""
+
+    prompt_tokens: int = 0
+    output_tokens: int = 0
+    thinking_tokens: int = 0
+    total_tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """Opaque reasoning state to send back with this answer's turn next time."""
+
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """The model ended its answer; ``reason`` is Gemini's finish reason name."""
+
+    reason: str
+
+
+ProviderEvent = Thought | AnswerText | Usage | Signature | Finish
+
+
+class ProviderError(Exception):
+    """A failure told in words fit for a user; ``retryable`` if trying again may help."""
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationRequest:
+    model: str  # the provider's own model id, e.g. "gemini-2.5-flash"
+    system_instruction: str
+    history: Sequence[Turn] = field(default_factory=tuple)  # ends with the new user turn
+    thinking: bool = False  # ask for the model's thoughts
+
+
+class Provider(Protocol):
+    name: str  # "gemini", "demo", ...
+
+    def stream(self, request: GenerationRequest) -> AsyncIterator[ProviderEvent]:
+        """Yield events; raise ProviderError on any failure.
+
+        The stream must end with a Finish event; ending without one is a
+        truncated answer and the provider raises ProviderError instead.
+        """
+        ...

@@ -1,0 +1,164 @@
+"""What the API accepts and returns; table objects (with hashes) never leave the server."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, StringConstraints
+
+from beykusay.catalog import ModelId
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+Username = Annotated[Text, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{3,32}$")]
+Password = Annotated[Text, StringConstraints(min_length=8, max_length=128)]
+Title = Annotated[
+    Text,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+]
+MessageText = Annotated[
+    Text, StringConstraints(min_length=1, max_length=32000), AfterValidator(_not_blank)
+]
+Theme = Literal["light", "dark", "auto"]
+Status = Literal["complete", "streaming", "stopped", "error", "interrupted"]
+
+
+class Credentials(BaseModel):
+    username: Username
+    password: Password
+
+
+class LoginForm(BaseModel):
+    # Login accepts anything a user may type; a wrong shape is just a failed login.
+    username: Annotated[Text, StringConstraints(max_length=200)]
+    password: Annotated[Text, StringConstraints(max_length=1024)]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class UserSettings(BaseModel):
+    theme: Theme
+    default_model: ModelId
+    custom_instructions: str
+    language: Literal["", "en", "ru"] = ""
+
+
+class SettingsUpdate(BaseModel):
+    theme: Theme | None = None
+    default_model: ModelId | None = None
+    custom_instructions: Annotated[Text, StringConstraints(max_length=8000)] | None = None
+    language: Literal["", "en", "ru"] | None = None
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    created_at: datetime
+
+
+class MeOut(UserOut):
+    settings: UserSettings
+
+
+class PasswordChange(BaseModel):
+    current_password: Annotated[Text, StringConstraints(max_length=1024)]
+    new_password: Password
+
+
+class ModelOut(BaseModel):
+    id: ModelId
+    label: str
+    description: str
+    thinking: bool
+    provider: str
+
+
+class ModelsOut(BaseModel):
+    models: list[ModelOut]
+    default: ModelId
+
+
+class ChatOut(BaseModel):
+    id: int
+    title: str
+    model: ModelId
+    created_at: datetime
+    updated_at: datetime
+
+
+class ChatList(BaseModel):
+    chats: list[ChatOut]
+    total: int
+
+
+class ChatCreate(BaseModel):
+    title: Title | None = None
+    model: ModelId | None = None
+
+
+class ChatUpdate(BaseModel):
+    title: Title | None = None
+    model: ModelId | None = None
+
+
+class MessageOut(BaseModel):
+    id: int
+    chat_id: int
+    role: Literal["user", "assistant"]
+    content: str
+    thinking: str | None
+    thinking_seconds: float | None
+    model: str | None
+    status: Status
+    error: str | None
+    created_at: datetime
+    finish_reason: str | None = None
+    prompt_tokens: int | None = None
+    output_tokens: int | None = None
+    thinking_tokens: int | None = None
+
+
+class MessageList(BaseModel):
+    messages: list[MessageOut]
+    has_more: bool
+
+
+class MessageCreate(BaseModel):
+    content: MessageText
+    model: ModelId | None = None
+
+
+class Regenerate(BaseModel):
+    model: ModelId | None = None
+
+
+class Exchange(BaseModel):
+    user_message: MessageOut
+    assistant_message: MessageOut
+
+
+class Stopped(BaseModel):
+    stopped: bool
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "error"]
+    provider: str

@@ -1,0 +1,1 @@
+"""Business logic shared by the REST API and the NiceGUI pages."""

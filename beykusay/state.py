@@ -1,0 +1,36 @@
+"""The process-wide objects the pages and the API share, created once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from beykusay.config import Settings
+from beykusay.generation import GenerationManager
+from beykusay.providers import Provider
+from beykusay.services.accounts import LoginGuard
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    provider: Provider
+    generation: GenerationManager
+    login_guard: LoginGuard
+
+
+_state: AppState | None = None
+
+
+def set_state(state: AppState) -> None:
+    global _state
+    _state = state
+
+
+def get_state() -> AppState:
+    if _state is None:
+        raise RuntimeError("BeykuSay has not started")
+    return _state
+
+
+def get_state_or_none() -> AppState | None:
+    return _state

@@ -1,0 +1,1 @@
+"""NiceGUI pages: landing, login/register, chat, settings."""
