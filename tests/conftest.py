@@ -1,0 +1,81 @@
+"""Shared fixtures: the fake Gemini server, the real app server, an API client."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.fakegemini import FakeGemini
+from tests.serverproc import ServerProcess
+
+pytest_plugins = ["nicegui.testing.user_plugin"]
+
+PASSWORD = "correct horse battery"
+_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def fake_gemini() -> Iterator[FakeGemini]:
+    with FakeGemini() as fake:
+        yield fake
+
+
+@pytest.fixture
+def gemini(fake_gemini: FakeGemini) -> Iterator[FakeGemini]:
+    """The fake Gemini server with no scripts left over from other tests."""
+    fake_gemini.reset()
+    yield fake_gemini
+    fake_gemini.reset()
+
+
+def gemini_env(fake: FakeGemini) -> dict[str, str]:
+    return {
+        "GOOGLE_API_KEY": "test-key-AIzaFAKE",
+        "GOOGLE_GEMINI_BASE_URL": fake.base_url,
+        "GEMINI_STALL_TIMEOUT": "2",
+        "GEMINI_MAX_RETRIES": "2",
+        "SAVE_INTERVAL": "0.2",
+        "LOGIN_MAX_FAILURES": "50",
+    }
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, fake_gemini: FakeGemini) -> Iterator[str]:
+    """One app server on the fake Gemini for the whole session; tests use fresh users."""
+    process = ServerProcess(tmp_path_factory.mktemp("server"), gemini_env(fake_gemini)).start()
+    yield process.url
+    process.stop()
+
+
+@pytest.fixture
+def api(server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server + "/api", timeout=30) as client:
+        yield client
+
+
+def new_username(prefix: str = "user") -> str:
+    return f"{prefix}{next(_names)}_{id(object()) % 10_000}"
+
+
+def register(api: httpx.Client, username: str | None = None) -> dict[str, str]:
+    """Register and log in a fresh user; returns the Authorization header."""
+    username = username or new_username()
+    response = api.post("/register", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 201, response.text
+    token = api.post("/login", json={"username": username, "password": PASSWORD})
+    assert token.status_code == 200, token.text
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+@pytest.fixture
+def auth(api: httpx.Client) -> dict[str, str]:
+    return register(api)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path
