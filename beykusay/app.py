@@ -40,7 +40,9 @@ async def start(settings: Settings | None = None) -> AppState:
     settings.signing_key()  # create the development key now, not on a first request
     recovered = await asyncio.to_thread(_open_database, settings)
     if recovered:
-        log.warning("marked %d answers left streaming by a stopped server as interrupted", recovered)
+        log.warning(
+            "marked %d answers left streaming by a stopped server as interrupted", recovered
+        )
     state = build_state(settings)
     set_state(state)
     log.info("BeykuSay ready: provider=%s", state.provider.name)

@@ -94,10 +94,11 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
-def get_session() -> Iterator[Session]:
-    with Session(get_engine()) as session:
-        yield session
-
-
 def new_session() -> Session:
-    return Session(get_engine())
+    # Objects stay readable after commit: pages and tasks use them outside the session.
+    return Session(get_engine(), expire_on_commit=False)
+
+
+def get_session() -> Iterator[Session]:
+    with new_session() as session:
+        yield session

@@ -36,7 +36,9 @@ def list_chats(
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ChatOut)
 def create_chat(user: CurrentUser, session: SessionDep, body: ChatCreate | None = None) -> ChatOut:
     body = body or ChatCreate()
-    return chat_out(chats.create_chat(session=session, user=user, title=body.title, model=body.model))
+    return chat_out(
+        chats.create_chat(session=session, user=user, title=body.title, model=body.model)
+    )
 
 
 @router.get("/{chat_id}", response_model=ChatOut)
@@ -46,7 +48,9 @@ def get_chat(chat: OwnedChat) -> ChatOut:
 
 @router.patch("/{chat_id}", response_model=ChatOut)
 def update_chat(chat: OwnedChat, body: ChatUpdate, session: SessionDep) -> ChatOut:
-    return chat_out(chats.update_chat(session=session, chat=chat, title=body.title, model=body.model))
+    return chat_out(
+        chats.update_chat(session=session, chat=chat, title=body.title, model=body.model)
+    )
 
 
 @router.delete("/{chat_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -2,9 +2,9 @@
 
 from alembic import context
 from sqlalchemy import create_engine
+from sqlmodel import SQLModel
 
 from beykusay import models  # noqa: F401  (registers the tables)
-from sqlmodel import SQLModel
 
 config = context.config
 engine = config.attributes.get("engine") or create_engine(config.get_main_option("sqlalchemy.url"))

@@ -20,7 +20,7 @@ FINISHED = ("complete", "stopped", "error", "interrupted")
 def list_messages(
     *, session: Session, chat_id: int, limit: int = 100, before: int | None = None
 ) -> tuple[list[Message], bool]:
-    """The newest ``limit`` messages (older than ``before``), oldest first, and whether more exist."""
+    """The newest ``limit`` messages (before ``before``), oldest first; and if older exist."""
     statement = select(Message).where(Message.chat_id == chat_id)
     if before is not None:
         statement = statement.where(col(Message.id) < before)

@@ -1,0 +1,244 @@
+"""Google Gemini through google-genai, mapped onto the provider contract in ``base``."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import importlib
+import logging
+import random
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from google import genai
+from google.genai import errors, types
+
+from .base import (
+    AnswerText,
+    Finish,
+    GenerationRequest,
+    ProviderError,
+    ProviderEvent,
+    Signature,
+    Thought,
+    Turn,
+    Usage,
+)
+
+log = logging.getLogger(__name__)
+
+RATE_LIMITED = "Gemini is rate-limiting requests right now. Please try again in a moment."
+UNAVAILABLE = "Gemini is temporarily unavailable. Please try again in a moment."
+KEY_REJECTED = (
+    "The server's Gemini API key was rejected. Ask the administrator to check GOOGLE_API_KEY."
+)
+CONNECTION_LOST = "The connection to Gemini was lost. Please try again."
+STALLED = "Gemini stopped responding. Please try again."
+TRUNCATED = "The answer was cut off before Gemini finished."
+UNEXPECTED = "Something went wrong while talking to Gemini. Please try again later."
+
+
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    """Connection failures of whichever HTTP library the SDK streams through."""
+    found: list[type[BaseException]] = [OSError]  # ConnectionError and friends
+    for module, names in (
+        ("aiohttp", ("ClientError",)),  # ClientPayloadError, ServerDisconnectedError, ...
+        ("httpx", ("TransportError", "StreamError")),
+        ("httpx2", ("TransportError", "StreamError")),
+    ):
+        with contextlib.suppress(ImportError):
+            mod = importlib.import_module(module)
+            found += [getattr(mod, name) for name in names if hasattr(mod, name)]
+    return tuple(found)
+
+
+_CONNECTION_ERRORS = _transport_errors()
+
+
+def encode_signature(raw: bytes) -> str:
+    """Thought signature bytes as the standard base64 text stored in Turn.signature."""
+    return base64.b64encode(raw).decode("ascii")
+
+
+def decode_signature(value: str) -> bytes | None:
+    """Inverse of encode_signature; also accepts URL-safe base64; None if unreadable."""
+    try:
+        return base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_", validate=False)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def build_contents(history: Sequence[Turn]) -> list[types.Content]:
+    """The conversation as Gemini contents; a model turn carries its thought signature back."""
+    contents = []
+    for turn in history:
+        raw = decode_signature(turn.signature) if turn.role == "model" and turn.signature else None
+        part = (
+            types.Part(text=turn.text, thought_signature=raw) if raw else types.Part(text=turn.text)
+        )
+        contents.append(types.Content(role=turn.role, parts=[part]))
+    return contents
+
+
+def _api_error(exc: errors.APIError, model: str, api_key: str) -> ProviderError:
+    code = exc.code or 0
+    if code == 429:
+        return ProviderError(RATE_LIMITED, retryable=True)
+    if code in (408, 499) or code >= 500:
+        return ProviderError(UNAVAILABLE, retryable=True)
+    message = str(exc.message or "")
+    if api_key:
+        message = message.replace(api_key, "***")
+    if code in (401, 403) or (code == 400 and "api key" in message.lower()):
+        return ProviderError(KEY_REJECTED)
+    if code == 404:
+        return ProviderError(
+            f"The Gemini model '{model}' was not found. "
+            "Ask the administrator to check the model list."
+        )
+    detail = f" ({message.strip()[:300]})" if message.strip() else ""
+    return ProviderError(f"Gemini could not process this request{detail}.")
+
+
+def _blocked(reason: str) -> ProviderError:
+    why = reason.replace("_", " ").lower()
+    return ProviderError(
+        f"Gemini blocked this message ({why}) and did not answer. Try rephrasing it."
+    )
+
+
+def _name(value: object) -> str:
+    return str(getattr(value, "value", value))
+
+
+class GeminiProvider:
+    """Streams answers from Gemini; retries retryable failures that happen before any content."""
+
+    name = "gemini"
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str | None = None,
+        stall_timeout: float = 60.0,
+        max_retries: int = 2,
+        retry_base_delay: float = 1.0,
+    ) -> None:
+        self._api_key = api_key
+        self._stall_timeout = stall_timeout
+        self._max_retries = max_retries
+        self._retry_base_delay = retry_base_delay
+        # attempts=1: no tenacity retries and no hidden 1-10 s reconnect sleep in the SDK;
+        # retrying is done here. base_url None lets the SDK read GOOGLE_GEMINI_BASE_URL.
+        options = types.HttpOptions(
+            base_url=base_url, retry_options=types.HttpRetryOptions(attempts=1)
+        )
+        self._client = genai.Client(api_key=api_key, http_options=options)
+
+    async def aclose(self) -> None:
+        """Close the SDK's HTTP sessions."""
+        await self._client.aio.aclose()
+
+    async def stream(self, request: GenerationRequest) -> AsyncIterator[ProviderEvent]:
+        """Yield events for one answer; raise ProviderError on failure."""
+        attempt = 0
+        while True:
+            produced = False
+            try:
+                async with contextlib.aclosing(self._attempt(request)) as events:
+                    async for event in events:
+                        produced = produced or isinstance(event, Thought | AnswerText)
+                        yield event
+                return
+            except ProviderError as exc:
+                if produced or not exc.retryable or attempt >= self._max_retries:
+                    raise
+                delay = self._retry_base_delay * 2**attempt * random.uniform(1.0, 1.25)
+                log.info(
+                    "Gemini attempt %d failed (%s); retrying in %.2fs", attempt + 1, exc, delay
+                )
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def _attempt(self, request: GenerationRequest) -> AsyncIterator[ProviderEvent]:
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        pump = asyncio.create_task(self._pump(request, queue))
+        signature: str | None = None
+        finish: str | None = None
+        usage: Usage | None = None
+        try:
+            while True:
+                async with asyncio.timeout(self._stall_timeout):
+                    chunk = await queue.get()
+                if chunk is None:
+                    break
+                if isinstance(chunk, BaseException):
+                    raise chunk
+                feedback = chunk.prompt_feedback
+                if feedback is not None and feedback.block_reason is not None:
+                    raise _blocked(_name(feedback.block_reason))
+                candidate = chunk.candidates[0] if chunk.candidates else None
+                parts = candidate.content.parts if candidate and candidate.content else None
+                for part in parts or ():
+                    if part.thought_signature:
+                        signature = encode_signature(part.thought_signature)
+                    if part.text:
+                        yield Thought(part.text) if part.thought else AnswerText(part.text)
+                if candidate is not None and candidate.finish_reason is not None:
+                    finish = _name(candidate.finish_reason)
+                if (meta := chunk.usage_metadata) is not None:
+                    new = Usage(
+                        prompt_tokens=meta.prompt_token_count or 0,
+                        output_tokens=meta.candidates_token_count or 0,
+                        thinking_tokens=meta.thoughts_token_count or 0,
+                        total_tokens=meta.total_token_count or 0,
+                    )
+                    if new != usage:
+                        usage = new
+                        yield new
+        except ProviderError:
+            raise
+        except errors.APIError as exc:
+            raise _api_error(exc, request.model, self._api_key) from None
+        except TimeoutError:  # our stall timer (aiohttp's read timeouts subclass it too)
+            raise ProviderError(STALLED, retryable=True) from None
+        except _CONNECTION_ERRORS:
+            raise ProviderError(CONNECTION_LOST, retryable=True) from None
+        except Exception:
+            log.exception("Unexpected failure while streaming from Gemini")
+            raise ProviderError(UNEXPECTED) from None
+        finally:
+            pump.cancel()  # unwinds the SDK's generators, which closes the HTTP response
+            await asyncio.wait([pump])
+        if finish is None:
+            raise ProviderError(TRUNCATED, retryable=True)
+        if signature is not None:
+            yield Signature(signature)
+        yield Finish(finish)
+
+    async def _pump(self, request: GenerationRequest, queue: asyncio.Queue[Any]) -> None:
+        """Read the SDK stream into ``queue``: chunks, then None or the exception.
+
+        Reading in a task of its own means the read is always in progress, so cancelling
+        the task runs the ``finally`` of every SDK generator; closing only the outer SDK
+        generator would leave the HTTP response open until the garbage collector runs.
+        """
+        config = types.GenerateContentConfig(
+            system_instruction=request.system_instruction or None,
+            thinking_config=types.ThinkingConfig(include_thoughts=True)
+            if request.thinking
+            else None,
+        )
+        try:
+            chunks = await self._client.aio.models.generate_content_stream(
+                model=request.model, contents=build_contents(request.history), config=config
+            )
+            async for chunk in chunks:
+                queue.put_nowait(chunk)
+        except Exception as exc:
+            queue.put_nowait(exc)
+        else:
+            queue.put_nowait(None)
