@@ -23,4 +23,6 @@ if __name__ in {"__main__", "__mp_main__"}:
         show=False,
         storage_secret=settings.signing_key(),
         dark=None,
+        # On SIGTERM open streams get this long to finish before answers are interrupted.
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )

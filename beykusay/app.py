@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from beykusay.config import Settings, get_settings
@@ -34,11 +33,15 @@ def _open_database(settings: Settings) -> int:
         return interrupt_streaming(session=session)
 
 
-async def start(settings: Settings | None = None) -> AppState:
-    """Open the database (migrating it), recover dead answers, make the shared state."""
+def start(settings: Settings | None = None) -> AppState:
+    """Open the database (migrating it), recover dead answers, make the shared state.
+
+    Synchronous on purpose: NiceGUI runs async start-up handlers as background tasks,
+    and no request may arrive before the database is ready.
+    """
     settings = settings or get_settings()
     settings.signing_key()  # create the development key now, not on a first request
-    recovered = await asyncio.to_thread(_open_database, settings)
+    recovered = _open_database(settings)
     if recovered:
         log.warning(
             "marked %d answers left streaming by a stopped server as interrupted", recovered
@@ -50,6 +53,7 @@ async def start(settings: Settings | None = None) -> AppState:
 
 
 async def stop() -> None:
+    """Interrupt what still runs: uvicorn already gave open streams the grace period."""
     state = get_state_or_none()
     if state is not None:
-        await state.generation.shutdown()
+        await state.generation.shutdown(grace=0)

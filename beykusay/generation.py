@@ -223,15 +223,14 @@ class GenerationManager:
         await live.done.wait()
         return True
 
-    async def shutdown(self) -> None:
+    async def shutdown(self, grace: float | None = None) -> None:
         """Take no new answers, give running ones a grace period, then interrupt the rest."""
         self.accepting = False
-        running = [live.done.wait() for live in self._live.values()]
-        if running:
+        grace = self.settings.shutdown_grace_seconds if grace is None else grace
+        if self._live and grace > 0:
+            running = [live.done.wait() for live in self._live.values()]
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    asyncio.gather(*running), self.settings.shutdown_grace_seconds
-                )
+                await asyncio.wait_for(asyncio.gather(*running), grace)
         await asyncio.gather(
             *(self.stop(chat_id, status="interrupted") for chat_id in list(self._live))
         )
