@@ -8,8 +8,10 @@ import pages  # noqa: F401  (registers the @ui.page routes)
 from beykusay.api.router import install_api
 from beykusay.app import start, stop
 from beykusay.config import get_settings
+from beykusay.hardening import Hardening
 
 settings = get_settings()
+app.add_middleware(Hardening, max_body_bytes=settings.max_body_bytes)
 install_api(app)
 app.on_startup(start)
 app.on_shutdown(stop)

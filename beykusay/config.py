@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     save_interval: float = Field(1.0, gt=0)
     shutdown_grace_seconds: float = Field(5.0, ge=0)
     demo_delay: float = Field(0.04, ge=0)
+    max_body_bytes: int = Field(256 * 1024, ge=1024)
 
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:
