@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.databases import BACKENDS, fresh_database
 from tests.fakegemini import FakeGemini
 from tests.serverproc import ServerProcess
 
@@ -43,10 +44,22 @@ def gemini_env(fake: FakeGemini) -> dict[str, str]:
     }
 
 
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A fresh database per backend (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)."""
+    with fresh_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, fake_gemini: FakeGemini) -> Iterator[str]:
-    """One app server on the fake Gemini for the whole session; tests use fresh users."""
-    process = ServerProcess(tmp_path_factory.mktemp("server"), gemini_env(fake_gemini)).start()
+def server(
+    tmp_path_factory: pytest.TempPathFactory, fake_gemini: FakeGemini, database_url: str
+) -> Iterator[str]:
+    """One app server per database on the fake Gemini; tests use fresh users."""
+    env = {**gemini_env(fake_gemini), "DATABASE_URL": database_url}
+    process = ServerProcess(tmp_path_factory.mktemp("server"), env).start()
     yield process.url
     process.stop()
 

@@ -11,19 +11,32 @@ from sqlmodel import select
 
 from beykusay.app import build_state
 from beykusay.config import Settings
-from beykusay.db import init_engine, new_session
+from beykusay.db import get_engine, init_engine, new_session
 from beykusay.models import Message, User
 from beykusay.providers.base import AnswerText, Finish, ProviderError, Thought, Usage
 from beykusay.services import accounts, chats
 from beykusay.services.errors import Conflict
 from beykusay.services.messages import interrupt_streaming
 from beykusay.state import AppState
+from tests.databases import BACKENDS, fresh_database
 from tests.scripted import ScriptedProvider, Wait
 
 
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[tuple[AppState, ScriptedProvider, User, int]]:
-    settings = Settings(data_dir=tmp_path, save_interval=0.05, shutdown_grace_seconds=0.2)
+@pytest.fixture(params=BACKENDS)
+async def world(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[AppState, ScriptedProvider, User, int]]:
+    with fresh_database(request.param, tmp_path) as url:
+        async for world in _world(url, tmp_path):
+            yield world
+
+
+async def _world(
+    url: str, tmp_path: Path
+) -> AsyncIterator[tuple[AppState, ScriptedProvider, User, int]]:
+    settings = Settings(
+        data_dir=tmp_path, database_url=url, save_interval=0.05, shutdown_grace_seconds=0.2
+    )
     init_engine(settings.sqlalchemy_url)
     state = build_state(settings)
     provider = ScriptedProvider()
@@ -35,6 +48,7 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[AppState, ScriptedProvide
     assert chat.id is not None
     yield state, provider, user, chat.id
     await state.generation.shutdown()
+    get_engine().dispose()
 
 
 def stored(message_id: int) -> Message:
@@ -48,8 +62,15 @@ async def test_answer_is_saved_while_it_grows_and_at_the_end(world) -> None:
     state, provider, user, chat_id = world
     gate = asyncio.Event()
     provider.enqueue(
-        [Thought("hmm"), AnswerText("Hel"), AnswerText("lo"), Wait(gate), AnswerText("!"),
-         Usage(prompt_tokens=3, output_tokens=2, total_tokens=5), Finish("STOP")]
+        [
+            Thought("hmm"),
+            AnswerText("Hel"),
+            AnswerText("lo"),
+            Wait(gate),
+            AnswerText("!"),
+            Usage(prompt_tokens=3, output_tokens=2, total_tokens=5),
+            Finish("STOP"),
+        ]
     )
     live = await state.generation.send(user=user, chat_id=chat_id, content="hi", model="BeykusChat")
     await asyncio.sleep(0.3)  # several save intervals
@@ -88,8 +109,9 @@ async def test_stop_keeps_what_arrived(world) -> None:
 async def test_a_late_watcher_gets_everything_so_far_then_live(world) -> None:
     state, provider, user, chat_id = world
     gate = asyncio.Event()
-    provider.enqueue([Thought("plan"), AnswerText("one "), Wait(gate), AnswerText("two"),
-                      Finish("STOP")])
+    provider.enqueue(
+        [Thought("plan"), AnswerText("one "), Wait(gate), AnswerText("two"), Finish("STOP")]
+    )
     await state.generation.send(user=user, chat_id=chat_id, content="x", model="BeykusSmallR")
     await asyncio.sleep(0.05)
     subscription = state.generation.subscribe(chat_id)
@@ -174,6 +196,8 @@ async def test_history_and_system_instruction_reach_the_provider(world) -> None:
         await state.generation.wait(live)
     request = provider.requests[-1]
     assert [(t.role, t.text) for t in request.history] == [
-        ("user", "first"), ("model", "first answer"), ("user", "second")
+        ("user", "first"),
+        ("model", "first answer"),
+        ("user", "second"),
     ]
     assert "Beykus" in request.system_instruction and request.model == "gemini-2.5-flash-lite"
