@@ -8,7 +8,10 @@ from beykusay.config import Settings, get_settings
 from beykusay.db import init_engine, new_session
 from beykusay.generation import GenerationManager
 from beykusay.providers import make_provider
+from beykusay.ratelimit import Limiter, RedisSlidingWindowLimiter, SlidingWindowLimiter
+from beykusay.relay import RedisRelay
 from beykusay.services.accounts import LoginGuard
+from beykusay.services.instances import reap_orphans
 from beykusay.services.messages import interrupt_streaming
 from beykusay.state import AppState, get_state_or_none, set_state
 
@@ -16,20 +19,35 @@ log = logging.getLogger("beykusay")
 
 
 def build_state(settings: Settings) -> AppState:
+    """The shared objects; with REDIS_URL they cooperate with other instances."""
     provider = make_provider(settings)
+    limits = {"limit": settings.login_max_failures, "window": settings.login_window_seconds}
+    if settings.redis_url:
+        prefix = settings.redis_prefix
+        limiter: Limiter = RedisSlidingWindowLimiter(
+            url=settings.redis_url, prefix=prefix + "rl:", **limits
+        )
+        relay = RedisRelay(settings.redis_url, prefix=prefix)
+    else:
+        limiter, relay = SlidingWindowLimiter(**limits), None
     return AppState(
         settings=settings,
         provider=provider,
-        generation=GenerationManager(settings=settings, provider=provider),
-        login_guard=LoginGuard(
-            max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
-        ),
+        generation=GenerationManager(settings=settings, provider=provider, relay=relay),
+        login_guard=LoginGuard(limiter),
     )
 
 
 def _open_database(settings: Settings) -> int:
+    """Migrate, then interrupt answers left streaming by dead processes.
+
+    Alone (no Redis) every streaming answer is dead; with other instances only those
+    whose instance stopped beating.
+    """
     init_engine(settings.sqlalchemy_url)
     with new_session() as session:
+        if settings.redis_url:
+            return len(reap_orphans(session=session, stale_after=settings.heartbeat_timeout))
         return interrupt_streaming(session=session)
 
 
@@ -47,6 +65,8 @@ def start(settings: Settings | None = None) -> AppState:
             "marked %d answers left streaming by a stopped server as interrupted", recovered
         )
     state = build_state(settings)
+    if state.generation.relay is not None:
+        state.generation.run_with_others()
     set_state(state)
     log.info("BeykuSay ready: provider=%s", state.provider.name)
     return state

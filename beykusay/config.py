@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(5.0, ge=0)
     demo_delay: float = Field(0.04, ge=0)
     max_body_bytes: int = Field(256 * 1024, ge=1024)
+    redis_url: str = ""
+    redis_prefix: str = "beykusay:"
+    heartbeat_interval: float = Field(2.0, gt=0)
+    heartbeat_timeout: float = Field(10.0, gt=0)
 
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:

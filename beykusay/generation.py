@@ -32,7 +32,9 @@ from beykusay.providers.base import (
     Thought,
     Usage,
 )
+from beykusay.relay import RedisRelay, RemoteSubscription
 from beykusay.schemas import MessageOut
+from beykusay.services import instances
 from beykusay.services import messages as message_service
 from beykusay.services.errors import Conflict, Unavailable
 from beykusay.think import ThinkSplitter
@@ -62,10 +64,13 @@ class LiveAnswer:
     final: Event | None = None
     watchers: set[asyncio.Queue[Event]] = field(default_factory=set)
     done: asyncio.Event = field(default_factory=asyncio.Event)
+    mirror: Callable[[int, Event], None] | None = None  # copies events to other instances
 
     def publish(self, event: Event) -> None:
         for queue in self.watchers:
             queue.put_nowait(event)
+        if self.mirror is not None:
+            self.mirror(self.chat_id, event)
 
     def add(self, channel: str, delta: str) -> None:
         if channel == "thinking":
@@ -120,14 +125,18 @@ class Subscription:
 
 
 class GenerationManager:
-    def __init__(self, *, settings: Settings, provider: Provider) -> None:
+    def __init__(
+        self, *, settings: Settings, provider: Provider, relay: RedisRelay | None = None
+    ) -> None:
         self.settings = settings
         self.provider = provider
+        self.relay = relay
         self.instance_id = uuid.uuid4().hex
         self.accepting = True
         self._live: dict[int, LiveAnswer] = {}
         self._reserved: set[int] = set()
         self._saver: asyncio.Task[None] | None = None
+        self._heart: asyncio.Task[None] | None = None
 
     # -- starting answers ---------------------------------------------------------
 
@@ -187,6 +196,9 @@ class GenerationManager:
                 "assistant_message_id": turn.assistant_message.id,
             },
         )
+        if self.relay is not None:
+            await self.relay.begin(chat_id, live.start)
+            live.mirror = self.relay.publish
         self._live[chat_id] = live
         live.task = asyncio.create_task(
             self._generate(live, model, user.custom_instructions), name=f"answer-{live.message_id}"
@@ -209,6 +221,13 @@ class GenerationManager:
     def subscribe_to(live: LiveAnswer) -> Subscription:
         return Subscription(live)
 
+    async def attach(self, chat_id: int) -> Subscription | RemoteSubscription | None:
+        """Follow the chat's answer wherever it runs: here, or on another instance."""
+        local = self.subscribe(chat_id)
+        if local is not None or self.relay is None:
+            return local
+        return await self.relay.attach(chat_id)
+
     async def wait(self, live: LiveAnswer) -> Event:
         await live.done.wait()
         assert live.final is not None
@@ -216,12 +235,33 @@ class GenerationManager:
 
     async def stop(self, chat_id: int, *, status: str = "stopped") -> bool:
         live = self._live.get(chat_id)
-        if live is None or live.task is None or live.task.done():
+        if live is None:
+            return await self._stop_elsewhere(chat_id) if status == "stopped" else False
+        if live.task is None or live.task.done():
             return False
         live.end_status = status
         live.task.cancel()
         await live.done.wait()
         return True
+
+    async def _stop_elsewhere(self, chat_id: int, timeout: float = 10.0) -> bool:
+        """Ask the instance running the chat's answer to stop it, and wait for the end."""
+        if self.relay is None:
+            return False
+        remote = await self.relay.attach(chat_id)
+        if remote is None:
+            return False
+        await self.relay.request_stop(chat_id)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (left := deadline - asyncio.get_running_loop().time()) > 0:
+            event = await remote.next(timeout=left)
+            if event is not None and event["type"] in ("done", "error"):
+                return event["message"]["status"] == "stopped"
+        return False
+
+    async def _stop_requested(self, chat_id: int) -> None:
+        if chat_id in self._live:
+            await self.stop(chat_id)
 
     async def shutdown(self, grace: float | None = None) -> None:
         """Take no new answers, give running ones a grace period, then interrupt the rest."""
@@ -234,8 +274,42 @@ class GenerationManager:
         await asyncio.gather(
             *(self.stop(chat_id, status="interrupted") for chat_id in list(self._live))
         )
-        if self._saver:
-            self._saver.cancel()
+        for task in (self._saver, self._heart):
+            if task is not None:
+                task.cancel()
+        if self.relay is not None:
+            await self.relay.close()
+            await asyncio.to_thread(
+                self._in_session,
+                lambda s: instances.retire(session=s, instance_id=self.instance_id),
+            )
+
+    # -- several instances ------------------------------------------------------------
+
+    def run_with_others(self) -> None:
+        """Beat our heart, reap answers of dead instances, take stop requests from others."""
+        assert self.relay is not None
+        self.relay.listen_for_stops(self._stop_requested)
+        self._heart = asyncio.create_task(self._heartbeat_loop(), name="instance-heartbeat")
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            try:
+                orphans = await asyncio.to_thread(self._in_session, self._beat_and_reap)
+                for message in orphans:
+                    log.warning("answer %s lost its instance: interrupted", message.id)
+                    if self.relay is not None:
+                        final = {"type": "error", "message": message_event(message)}
+                        self.relay.publish(message.chat_id, final)
+            except Exception:
+                log.exception("heartbeat failed")
+            await asyncio.sleep(self.settings.heartbeat_interval)
+
+    def _beat_and_reap(self, session: Any) -> list[Message]:
+        instances.beat(session=session, instance_id=self.instance_id)
+        return instances.reap_orphans(
+            session=session, stale_after=self.settings.heartbeat_timeout
+        )
 
     # -- the generation task --------------------------------------------------------
 

@@ -66,3 +66,13 @@ class Message(SQLModel, table=True):
     instance_id: str | None = Field(default=None, max_length=64)  # who is generating it
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Instance(SQLModel, table=True):
+    """A running server process; answers it generates die with its heartbeat."""
+
+    __tablename__ = "instances"
+
+    id: str = Field(primary_key=True, max_length=64)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    heartbeat_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

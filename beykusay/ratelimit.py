@@ -5,8 +5,18 @@ from __future__ import annotations
 import math
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
+
+
+class Limiter(Protocol):
+    def retry_after(self, key: str) -> int: ...
+
+    def hit(self, key: str) -> None: ...
+
+    def reset(self, key: str) -> None: ...
 
 
 class SlidingWindowLimiter:
@@ -49,3 +59,40 @@ class SlidingWindowLimiter:
     def reset(self, key: str) -> None:
         with self._lock:
             self._hits.pop(key, None)
+
+
+class RedisSlidingWindowLimiter:
+    """The same limits shared by every instance, kept in Redis sorted sets."""
+
+    def __init__(self, *, url: str, limit: int, window: float, prefix: str = "beykusay:rl:"):
+        import redis
+
+        self.redis = redis.Redis.from_url(url)
+        self.limit = limit
+        self.window = window
+        self.prefix = prefix
+
+    def _hits(self, key: str, now: float) -> list[float]:
+        name = self.prefix + key
+        pipe = self.redis.pipeline()
+        pipe.zremrangebyscore(name, 0, now - self.window)
+        pipe.zrange(name, 0, -1, withscores=True)
+        return [score for _member, score in pipe.execute()[1]]
+
+    def retry_after(self, key: str) -> int:
+        now = time.time()
+        hits = self._hits(key, now)
+        if len(hits) < self.limit:
+            return 0
+        return max(1, math.ceil(hits[0] + self.window - now))
+
+    def hit(self, key: str) -> None:
+        now = time.time()
+        name = self.prefix + key
+        pipe = self.redis.pipeline()
+        pipe.zadd(name, {f"{now}:{uuid.uuid4().hex[:8]}": now})
+        pipe.expire(name, math.ceil(self.window) + 1)
+        pipe.execute()
+
+    def reset(self, key: str) -> None:
+        self.redis.delete(self.prefix + key)

@@ -88,7 +88,7 @@ async def regenerate(
     },
 )
 async def reattach(chat: OwnedChat, state: StateDep) -> Response:
-    subscription = state.generation.subscribe(chat.id or 0)
+    subscription = await state.generation.attach(chat.id or 0)
     if subscription is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return event_stream(subscription)

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Any, Protocol
 
 from fastapi.sse import EventSourceResponse
 
-from beykusay.generation import Subscription
+
+class Watch(Protocol):
+    """Events of one answer, local or relayed from another instance."""
+
+    async def next(self, timeout: float | None = None) -> dict[str, Any] | None: ...
+
+    def close(self) -> None: ...
 
 KEEPALIVE_SECONDS = 15.0
 
@@ -16,7 +23,7 @@ def encode(event: dict[str, object]) -> bytes:
     return b"data: " + json.dumps(event, ensure_ascii=False).encode() + b"\n\n"
 
 
-async def _events(subscription: Subscription) -> AsyncIterator[bytes]:
+async def _events(subscription: Watch) -> AsyncIterator[bytes]:
     try:
         while True:
             event = await subscription.next(timeout=KEEPALIVE_SECONDS)
@@ -30,7 +37,7 @@ async def _events(subscription: Subscription) -> AsyncIterator[bytes]:
         subscription.close()
 
 
-def event_stream(subscription: Subscription) -> EventSourceResponse:
+def event_stream(subscription: Watch) -> EventSourceResponse:
     return EventSourceResponse(
         _events(subscription),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from beykusay.config import Settings
 from beykusay.models import User
-from beykusay.ratelimit import SlidingWindowLimiter
+from beykusay.ratelimit import Limiter
 from beykusay.schemas import SettingsUpdate, UserSettings
 from beykusay.security import AccessToken, create_access_token, hash_password, verify_password
 from beykusay.services.errors import Conflict, InvalidCredentials, NotFound, TooManyAttempts
@@ -35,8 +35,8 @@ def register_user(*, session: Session, username: str, password: str) -> User:
 class LoginGuard:
     """Counts failed logins per username and per client address."""
 
-    def __init__(self, *, max_failures: int, window_seconds: float) -> None:
-        self.limiter = SlidingWindowLimiter(limit=max_failures, window=window_seconds)
+    def __init__(self, limiter: Limiter) -> None:
+        self.limiter = limiter
 
     @staticmethod
     def _keys(username: str, client: str) -> tuple[str, str]:

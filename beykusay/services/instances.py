@@ -1,0 +1,52 @@
+"""Instance heartbeats, and answers orphaned by an instance that stopped beating."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from beykusay.db import utcnow
+from beykusay.models import Instance, Message
+
+STREAMING = "streaming"
+
+
+def beat(*, session: Session, instance_id: str) -> None:
+    """Record that this instance is alive."""
+    instance = session.get(Instance, instance_id)
+    now = utcnow()
+    if instance is None:
+        instance = Instance(id=instance_id, started_at=now, heartbeat_at=now)
+    instance.heartbeat_at = now
+    session.add(instance)
+    session.commit()
+
+
+def retire(*, session: Session, instance_id: str) -> None:
+    instance = session.get(Instance, instance_id)
+    if instance is not None:
+        session.delete(instance)
+        session.commit()
+
+
+def reap_orphans(*, session: Session, stale_after: float) -> list[Message]:
+    """Mark answers whose instance stopped beating as interrupted; returns them."""
+    cutoff = utcnow() - timedelta(seconds=stale_after)
+    live_instances = select(Instance.id).where(col(Instance.heartbeat_at) >= cutoff)
+    orphans = session.exec(
+        select(Message).where(
+            Message.status == STREAMING,
+            (col(Message.instance_id).is_(None)) | col(Message.instance_id).not_in(live_instances),
+        )
+    ).all()
+    now = utcnow()
+    for message in orphans:
+        message.status = "interrupted"
+        message.updated_at = now
+        session.add(message)
+    session.exec(
+        Instance.__table__.delete().where(col(Instance.heartbeat_at) < cutoff)  # type: ignore[attr-defined]
+    )
+    session.commit()
+    return list(orphans)
