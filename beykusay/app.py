@@ -21,20 +21,28 @@ log = logging.getLogger("beykusay")
 def build_state(settings: Settings) -> AppState:
     """The shared objects; with REDIS_URL they cooperate with other instances."""
     provider = make_provider(settings)
-    limits = {"limit": settings.login_max_failures, "window": settings.login_window_seconds}
+    logins = {"limit": settings.login_max_failures, "window": settings.login_window_seconds}
+    sends = {"limit": settings.send_max_per_window, "window": settings.send_window_seconds}
+    relay: RedisRelay | None = None
     if settings.redis_url:
-        prefix = settings.redis_prefix
-        limiter: Limiter = RedisSlidingWindowLimiter(
-            url=settings.redis_url, prefix=prefix + "rl:", **limits
+        prefix = settings.redis_prefix + "rl:"
+        login_limiter: Limiter = RedisSlidingWindowLimiter(
+            url=settings.redis_url, prefix=prefix, **logins
         )
-        relay = RedisRelay(settings.redis_url, prefix=prefix)
+        send_limiter: Limiter = RedisSlidingWindowLimiter(
+            url=settings.redis_url, prefix=prefix, **sends
+        )
+        relay = RedisRelay(settings.redis_url, prefix=settings.redis_prefix)
     else:
-        limiter, relay = SlidingWindowLimiter(**limits), None
+        login_limiter, send_limiter = SlidingWindowLimiter(**logins), SlidingWindowLimiter(**sends)
+    generation = GenerationManager(
+        settings=settings, provider=provider, relay=relay, send_limiter=send_limiter
+    )
     return AppState(
         settings=settings,
         provider=provider,
-        generation=GenerationManager(settings=settings, provider=provider, relay=relay),
-        login_guard=LoginGuard(limiter),
+        generation=generation,
+        login_guard=LoginGuard(login_limiter),
     )
 
 

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(5.0, ge=0)
     demo_delay: float = Field(0.04, ge=0)
     max_body_bytes: int = Field(256 * 1024, ge=1024)
+    send_max_per_window: int = Field(30, ge=1)
+    send_window_seconds: float = Field(60.0, gt=0)
+    max_answers_per_user: int = Field(3, ge=1)
+    history_max_chars: int = Field(400_000, ge=1000)
     redis_url: str = ""
     redis_prefix: str = "beykusay:"
     heartbeat_interval: float = Field(2.0, gt=0)

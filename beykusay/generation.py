@@ -32,11 +32,12 @@ from beykusay.providers.base import (
     Thought,
     Usage,
 )
+from beykusay.ratelimit import Limiter
 from beykusay.relay import RedisRelay, RemoteSubscription
 from beykusay.schemas import MessageOut
 from beykusay.services import instances
 from beykusay.services import messages as message_service
-from beykusay.services.errors import Conflict, Unavailable
+from beykusay.services.errors import Conflict, TooManyAttempts, Unavailable
 from beykusay.think import ThinkSplitter
 
 log = logging.getLogger(__name__)
@@ -126,11 +127,17 @@ class Subscription:
 
 class GenerationManager:
     def __init__(
-        self, *, settings: Settings, provider: Provider, relay: RedisRelay | None = None
+        self,
+        *,
+        settings: Settings,
+        provider: Provider,
+        relay: RedisRelay | None = None,
+        send_limiter: Limiter | None = None,
     ) -> None:
         self.settings = settings
         self.provider = provider
         self.relay = relay
+        self.send_limiter = send_limiter
         self.instance_id = uuid.uuid4().hex
         self.accepting = True
         self._live: dict[int, LiveAnswer] = {}
@@ -154,6 +161,7 @@ class GenerationManager:
                 content=content,
                 model=model,
                 instance_id=self.instance_id,
+                max_per_user=self.settings.max_answers_per_user,
             ),
         )
 
@@ -170,6 +178,7 @@ class GenerationManager:
                 model=model,
                 instance_id=self.instance_id,
                 content=content,
+                max_per_user=self.settings.max_answers_per_user,
             ),
         )
 
@@ -180,6 +189,8 @@ class GenerationManager:
             raise Unavailable("The server is restarting. Please try again in a moment.")
         if chat_id in self._live or chat_id in self._reserved:
             raise Conflict("An answer is already being generated in this chat")
+        assert user.id is not None
+        self._check_send_rate(user.id)
         self._reserved.add(chat_id)
         try:
             turn = await asyncio.to_thread(self._in_session, begin)
@@ -205,6 +216,17 @@ class GenerationManager:
         )
         self._ensure_saver()
         return live
+
+    def _check_send_rate(self, user_id: int) -> None:
+        if self.send_limiter is None:
+            return
+        key = f"send:{user_id}"
+        wait = self.send_limiter.retry_after(key)
+        if wait:
+            raise TooManyAttempts(
+                wait, f"You are sending messages too fast. Try again in {wait} seconds."
+            )
+        self.send_limiter.hit(key)
 
     @staticmethod
     def _in_session(work: Callable[[Any], Any]) -> Any:
@@ -313,10 +335,15 @@ class GenerationManager:
 
     # -- the generation task --------------------------------------------------------
 
-    def _request(self, live: LiveAnswer, model: str, custom: str) -> GenerationRequest:
+    def _request(
+        self, live: LiveAnswer, model: str, custom: str
+    ) -> tuple[GenerationRequest, int]:
         with new_session() as session:
-            history = message_service.history(
-                session=session, chat_id=live.chat_id, before=live.message_id
+            history, omitted = message_service.history(
+                session=session,
+                chat_id=live.chat_id,
+                before=live.message_id,
+                max_chars=self.settings.history_max_chars,
             )
         return GenerationRequest(
             model=self.settings.model_ids()[model],
@@ -325,7 +352,7 @@ class GenerationManager:
             ),
             history=history,
             thinking=MODELS[model].thinking,
-        )
+        ), omitted
 
     async def _generate(self, live: LiveAnswer, model: str, custom: str) -> None:
         splitter = ThinkSplitter()
@@ -344,7 +371,9 @@ class GenerationManager:
             live.add(channel, delta)
 
         try:
-            request = await asyncio.to_thread(self._request, live, model, custom)
+            request, values["history_omitted"] = await asyncio.to_thread(
+                self._request, live, model, custom
+            )
             async for event in self.provider.stream(request):
                 if isinstance(event, AnswerText):
                     for channel, delta in splitter.feed(event.text):

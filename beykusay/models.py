@@ -62,6 +62,7 @@ class Message(SQLModel, table=True):
     prompt_tokens: int | None = None
     output_tokens: int | None = None
     thinking_tokens: int | None = None
+    history_omitted: int = 0  # older messages left out of the request to fit the budget
     signature: str | None = Field(default=None, sa_type=Text)  # Gemini thought signature
     instance_id: str | None = Field(default=None, max_length=64)  # who is generating it
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -133,6 +133,7 @@ class MessageOut(BaseModel):
     prompt_tokens: int | None = None
     output_tokens: int | None = None
     thinking_tokens: int | None = None
+    history_omitted: int = 0
 
 
 class MessageList(BaseModel):

@@ -14,8 +14,9 @@ from beykusay.config import Settings
 from beykusay.db import get_engine, init_engine, new_session
 from beykusay.models import Message, User
 from beykusay.providers.base import AnswerText, Finish, ProviderError, Thought, Usage
+from beykusay.ratelimit import SlidingWindowLimiter
 from beykusay.services import accounts, chats
-from beykusay.services.errors import Conflict
+from beykusay.services.errors import Conflict, TooManyAttempts
 from beykusay.services.messages import interrupt_streaming
 from beykusay.state import AppState
 from tests.databases import BACKENDS, fresh_database
@@ -201,3 +202,55 @@ async def test_history_and_system_instruction_reach_the_provider(world) -> None:
         ("user", "second"),
     ]
     assert "Beykus" in request.system_instruction and request.model == "gemini-2.5-flash-lite"
+
+
+async def test_old_turns_are_left_out_to_fit_the_history_budget(world) -> None:
+    state, provider, user, chat_id = world
+    state.settings.history_max_chars = 1000
+    for index in range(4):
+        provider.enqueue([AnswerText(f"answer {index} " + "x" * 600), Finish("STOP")])
+        live = await state.generation.send(
+            user=user, chat_id=chat_id, content=f"question {index}", model="BeykusChat"
+        )
+        await state.generation.wait(live)
+    request = provider.requests[-1]
+    kept = sum(len(turn.text) for turn in request.history)
+    assert kept <= 1000
+    assert request.history[0].role == "user" and request.history[-1].text == "question 3"
+    assert "question 0" not in [turn.text for turn in request.history]
+    assert request.system_instruction  # always sent, whatever the budget
+    assert stored(live.message_id).history_omitted == 4  # question 0 and 1, their answers
+
+
+async def test_a_user_has_a_bounded_number_of_answers_at_once(world) -> None:
+    state, provider, user, _chat_id = world
+    state.settings.max_answers_per_user = 2
+    with new_session() as session:
+        owner = session.get(User, user.id)
+        chat_ids = [chats.create_chat(session=session, user=owner).id for _ in range(3)]
+    gate = asyncio.Event()
+    for _ in range(2):
+        provider.enqueue([AnswerText("a"), Wait(gate), Finish("STOP")])
+    lives = [
+        await state.generation.send(user=user, chat_id=chat, content="x", model="BeykusChat")
+        for chat in chat_ids[:2]
+    ]
+    with pytest.raises(TooManyAttempts, match="answers being generated"):
+        await state.generation.send(user=user, chat_id=chat_ids[2], content="x", model="BeykusChat")
+    gate.set()
+    for live in lives:
+        await state.generation.wait(live)
+
+
+async def test_sending_too_fast_is_refused_with_a_wait(world) -> None:
+    state, provider, user, chat_id = world
+    state.generation.send_limiter = SlidingWindowLimiter(limit=2, window=60)
+    for _ in range(2):
+        provider.enqueue([AnswerText("ok"), Finish("STOP")])
+        live = await state.generation.send(
+            user=user, chat_id=chat_id, content="x", model="BeykusChat"
+        )
+        await state.generation.wait(live)
+    with pytest.raises(TooManyAttempts) as refused:
+        await state.generation.send(user=user, chat_id=chat_id, content="x", model="BeykusChat")
+    assert 50 <= refused.value.retry_after <= 60

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, func, select, update
 
 from beykusay.db import utcnow
 from beykusay.models import Chat, Message
 from beykusay.providers.base import Turn
 from beykusay.services.chats import title_from
-from beykusay.services.errors import Conflict
+from beykusay.services.errors import Conflict, TooManyAttempts
 
 STREAMING = "streaming"
 FINISHED = ("complete", "stopped", "error", "interrupted")
@@ -45,10 +45,23 @@ class Turnstart:
     assistant_message: Message
 
 
-def _lock_chat(session: Session, chat_id: int) -> Chat:
+def _lock_chat(session: Session, chat_id: int, max_per_user: int) -> Chat:
+    """The chat, locked for this turn; refuses a second answer and a user's surplus ones."""
     chat = session.exec(select(Chat).where(Chat.id == chat_id).with_for_update()).one()
     if has_streaming_answer(session=session, chat_id=chat_id):
         raise Conflict("An answer is already being generated in this chat")
+    running = session.exec(
+        select(func.count())
+        .select_from(Message)
+        .join(Chat, col(Chat.id) == Message.chat_id)
+        .where(Chat.user_id == chat.user_id, Message.status == STREAMING)
+    ).one()
+    if running >= max_per_user:
+        raise TooManyAttempts(
+            5,
+            f"You already have {running} answers being generated. "
+            "Wait for one to finish, or stop one.",
+        )
     return chat
 
 
@@ -59,10 +72,16 @@ def _placeholder(chat_id: int, model: str, instance_id: str) -> Message:
 
 
 def start_turn(
-    *, session: Session, chat_id: int, content: str, model: str, instance_id: str
+    *,
+    session: Session,
+    chat_id: int,
+    content: str,
+    model: str,
+    instance_id: str,
+    max_per_user: int = 3,
 ) -> Turnstart:
     """Save the user's message and an empty streaming answer in one transaction."""
-    chat = _lock_chat(session, chat_id)
+    chat = _lock_chat(session, chat_id, max_per_user)
     now = utcnow()
     user_message = Message(chat_id=chat_id, role="user", content=content, created_at=now)
     answer = _placeholder(chat_id, model, instance_id)
@@ -77,10 +96,16 @@ def start_turn(
 
 
 def start_regeneration(
-    *, session: Session, chat_id: int, model: str, instance_id: str, content: str | None = None
+    *,
+    session: Session,
+    chat_id: int,
+    model: str,
+    instance_id: str,
+    content: str | None = None,
+    max_per_user: int = 3,
 ) -> Turnstart:
     """Drop the last answer and answer the last user message again (edited if ``content``)."""
-    chat = _lock_chat(session, chat_id)
+    chat = _lock_chat(session, chat_id, max_per_user)
     tail = last_messages(session=session, chat_id=chat_id, count=2)
     if tail and tail[-1].role == "assistant":
         session.delete(tail.pop())
@@ -99,28 +124,51 @@ def start_regeneration(
     return Turnstart(user_message, answer)
 
 
-def history(*, session: Session, chat_id: int, before: int) -> list[Turn]:
+def history(
+    *, session: Session, chat_id: int, before: int, max_chars: int
+) -> tuple[list[Turn], int]:
     """The conversation before message ``before`` as provider turns, oldest first.
 
-    Answers that produced no text are left out, and consecutive turns of one role are
-    merged, so the provider always sees user and model turns alternating.
+    The newest turns that fit in ``max_chars`` are kept (the last user message always);
+    the second value counts the older messages left out. Answers with no text are
+    skipped and consecutive turns of one role merged, so roles always alternate.
     """
     rows = session.exec(
         select(Message)
-        .where(Message.chat_id == chat_id, col(Message.id) < before)
-        .order_by(col(Message.id))
-    ).all()
-    turns: list[Turn] = []
+        .where(Message.chat_id == chat_id, col(Message.id) < before, Message.content != "")
+        .order_by(col(Message.id).desc())
+        .execution_options(yield_per=200)
+    )
+    kept: list[Message] = []
+    used = 0
     for row in rows:
+        if kept and used + len(row.content) > max_chars:
+            break
+        kept.append(row)
+        used += len(row.content)
+    omitted = 0
+    if kept:
+        omitted = session.exec(
+            select(func.count())
+            .select_from(Message)
+            .where(
+                Message.chat_id == chat_id,
+                col(Message.id) < kept[-1].id,
+                Message.content != "",
+            )
+        ).one()
+    turns: list[Turn] = []
+    for row in reversed(kept):
         role = "user" if row.role == "user" else "model"
-        if not row.content:
+        if not turns and role == "model":
+            omitted += 1  # a conversation sent to the model starts with the user
             continue
+        signature = row.signature if role == "model" else None
         if turns and turns[-1].role == role:
-            merged = turns[-1].text + "\n\n" + row.content
-            turns[-1] = Turn(role, merged, row.signature if role == "model" else None)
+            turns[-1] = Turn(role, turns[-1].text + "\n\n" + row.content, signature)
         else:
-            turns.append(Turn(role, row.content, row.signature if role == "model" else None))
-    return turns
+            turns.append(Turn(role, row.content, signature))
+    return turns, omitted
 
 
 def save_progress(*, session: Session, answers: dict[int, dict[str, Any]]) -> None:
