@@ -85,3 +85,6 @@ async def stop() -> None:
     state = get_state_or_none()
     if state is not None:
         await state.generation.shutdown(grace=0)
+        close = getattr(state.provider, "aclose", None)
+        if close is not None:
+            await close()
