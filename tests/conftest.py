@@ -54,14 +54,19 @@ def database_url(
 
 
 @pytest.fixture(scope="session")
-def server(
+def server_process(
     tmp_path_factory: pytest.TempPathFactory, fake_gemini: FakeGemini, database_url: str
-) -> Iterator[str]:
+) -> Iterator[ServerProcess]:
     """One app server per database on the fake Gemini; tests use fresh users."""
     env = {**gemini_env(fake_gemini), "DATABASE_URL": database_url}
     process = ServerProcess(tmp_path_factory.mktemp("server"), env).start()
-    yield process.url
+    yield process
     process.stop()
+
+
+@pytest.fixture(scope="session")
+def server(server_process: ServerProcess) -> str:
+    return server_process.url
 
 
 @pytest.fixture
