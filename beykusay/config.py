@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(300, ge=1)
     gemini_stall_timeout: float = Field(60.0, gt=0)
     gemini_max_retries: int = Field(2, ge=0)
+    gemini_retry_delay: float = Field(1.0, ge=0)
     save_interval: float = Field(1.0, gt=0)
     shutdown_grace_seconds: float = Field(5.0, ge=0)
     demo_delay: float = Field(0.04, ge=0)

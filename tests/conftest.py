@@ -39,6 +39,7 @@ def gemini_env(fake: FakeGemini) -> dict[str, str]:
         "GOOGLE_GEMINI_BASE_URL": fake.base_url,
         "GEMINI_STALL_TIMEOUT": "2",
         "GEMINI_MAX_RETRIES": "2",
+        "GEMINI_RETRY_DELAY": "0.05",
         "SAVE_INTERVAL": "0.2",
         "LOGIN_MAX_FAILURES": "50",
     }

@@ -19,4 +19,5 @@ def make_provider(settings: Settings) -> Provider:
         base_url=settings.google_gemini_base_url or None,
         stall_timeout=settings.gemini_stall_timeout,
         max_retries=settings.gemini_max_retries,
+        retry_base_delay=settings.gemini_retry_delay,
     )
