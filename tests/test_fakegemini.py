@@ -36,7 +36,6 @@ import pytest
 from google import genai
 from google.genai import _api_client, errors, types
 
-from tests import fake_fixtures
 from tests.fakegemini import (
     FakeGemini,
     blocked,
@@ -55,9 +54,6 @@ from tests.fakegemini import (
 
 MODEL = "gemini-2.5-flash"
 
-# same fixtures as conftest.py, bound here so this module is self-contained
-fake_gemini = fake_fixtures.fake_gemini
-gemini = fake_fixtures.gemini
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -23,8 +23,6 @@ from beykusay.providers.base import (
     Usage,
 )
 from beykusay.providers.gemini import GeminiProvider
-from tests import fake_fixtures
-from tests.fake_fixtures import FAKE_API_KEY
 from tests.fakegemini import (
     FakeGemini,
     blocked,
@@ -41,10 +39,8 @@ from tests.fakegemini import (
 )
 
 MODEL = "gemini-2.5-flash"
+FAKE_API_KEY = "test-key-not-secret"
 
-# same fixtures as conftest.py, bound here so this module is self-contained
-fake_gemini = fake_fixtures.fake_gemini
-gemini = fake_fixtures.gemini
 HI = (Turn("user", "Hi"),)
 
 
