@@ -47,7 +47,7 @@ def test_the_gemini_key_passwords_and_tokens_appear_in_no_response_or_log(
 ) -> None:
     key = gemini_env(fake_gemini)["GOOGLE_API_KEY"]
     fake_gemini.reset()
-    fake_gemini.enqueue(g.http_error(400, "API key not valid. Please pass a valid API key."))
+    fake_gemini.enqueue([g.http_error(400, "API key not valid. Please pass a valid API key.")])
     fake_gemini.enqueue(g.reply("fine"))
     seen: list[str] = []
     with httpx.Client(base_url=server_process.url) as client:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from beykusay.api.deps import CurrentUser, SessionDep, StateDep, client_address
+from beykusay.api.docs import AUTH, BODY, error
 from beykusay.schemas import (
     Credentials,
     LoginForm,
@@ -22,13 +23,26 @@ from beykusay.services import accounts
 router = APIRouter(tags=["accounts"])
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserOut)
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserOut,
+    responses={**BODY, 409: error("The username is taken")},
+)
 def register(body: Credentials, session: SessionDep) -> UserOut:
     user = accounts.register_user(session=session, username=body.username, password=body.password)
     return UserOut.model_validate(user, from_attributes=True)
 
 
-@router.post("/login", response_model=TokenOut)
+@router.post(
+    "/login",
+    response_model=TokenOut,
+    responses={
+        **BODY,
+        401: error("Invalid username or password"),
+        429: error("Too many failed logins (`Retry-After`)"),
+    },
+)
 def login(
     body: LoginForm,
     session: SessionDep,
@@ -46,7 +60,7 @@ def login(
     return TokenOut(access_token=token.token, expires_in=token.expires_in)
 
 
-@router.get("/me", response_model=MeOut)
+@router.get("/me", response_model=MeOut, responses=AUTH)
 def me(user: CurrentUser) -> MeOut:
     return MeOut(
         id=user.id or 0,
@@ -56,12 +70,16 @@ def me(user: CurrentUser) -> MeOut:
     )
 
 
-@router.patch("/me/settings", response_model=UserSettings)
+@router.patch("/me/settings", response_model=UserSettings, responses={**AUTH, **BODY})
 def update_settings(body: SettingsUpdate, user: CurrentUser, session: SessionDep) -> UserSettings:
     return accounts.update_settings(session=session, user=user, update=body)
 
 
-@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**AUTH, **BODY, 400: error("The current password is wrong")},
+)
 def change_password(body: PasswordChange, user: CurrentUser, session: SessionDep) -> None:
     """Change the password; tokens issued before stop working."""
     accounts.change_password(

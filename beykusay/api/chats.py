@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from beykusay.api.deps import CurrentUser, OwnedChat, SessionDep, StateDep
+from beykusay.api.docs import AUTH, BODY, CHAT
 from beykusay.schemas import ChatCreate, ChatList, ChatOut, ChatUpdate
 from beykusay.services import chats
 
-router = APIRouter(prefix="/chats", tags=["chats"])
+router = APIRouter(prefix="/chats", tags=["chats"], responses=AUTH)
 
 
 def chat_out(chat: object) -> ChatOut:
@@ -33,7 +34,7 @@ def list_chats(
     return ChatList(chats=[chat_out(chat) for chat in found], total=total)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ChatOut)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ChatOut, responses=BODY)
 def create_chat(user: CurrentUser, session: SessionDep, body: ChatCreate | None = None) -> ChatOut:
     body = body or ChatCreate()
     return chat_out(
@@ -41,19 +42,19 @@ def create_chat(user: CurrentUser, session: SessionDep, body: ChatCreate | None 
     )
 
 
-@router.get("/{chat_id}", response_model=ChatOut)
+@router.get("/{chat_id}", response_model=ChatOut, responses=CHAT)
 def get_chat(chat: OwnedChat) -> ChatOut:
     return chat_out(chat)
 
 
-@router.patch("/{chat_id}", response_model=ChatOut)
+@router.patch("/{chat_id}", response_model=ChatOut, responses={**CHAT, **BODY})
 def update_chat(chat: OwnedChat, body: ChatUpdate, session: SessionDep) -> ChatOut:
     return chat_out(
         chats.update_chat(session=session, chat=chat, title=body.title, model=body.model)
     )
 
 
-@router.delete("/{chat_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{chat_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CHAT)
 async def delete_chat(chat: OwnedChat, session: SessionDep, state: StateDep) -> Response:
     await state.generation.stop(chat.id or 0)
     await asyncio.to_thread(chats.delete_chat, session=session, chat=chat)

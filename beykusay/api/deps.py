@@ -13,7 +13,9 @@ from beykusay.security import InvalidToken, decode_access_token
 from beykusay.services.chats import get_chat
 from beykusay.state import AppState, get_state
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# Closed when the route function returns, not after the response: a streamed answer
+# must not hold a pooled connection for its whole life.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 StateDep = Annotated[AppState, Depends(get_state)]
 
 _UNAUTHORIZED = HTTPException(
@@ -53,4 +55,3 @@ OwnedChat = Annotated[Chat, Depends(owned_chat)]
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
-

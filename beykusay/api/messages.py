@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from beykusay.api.deps import MAX_ID, CurrentUser, OwnedChat, SessionDep, StateDep
+from beykusay.api.docs import BODY, CHAT, EVENT_STREAM, Responses, error
 from beykusay.api.sse import event_stream
 from beykusay.generation import LiveAnswer
 from beykusay.schemas import Exchange, MessageCreate, MessageList, MessageOut, Regenerate, Stopped
 from beykusay.services import messages
 from beykusay.state import AppState
 
-router = APIRouter(prefix="/chats/{chat_id}", tags=["messages"])
+router = APIRouter(prefix="/chats/{chat_id}", tags=["messages"], responses=CHAT)
 
-STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "The answer as Server-Sent Events (`data: <json>` per event)",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
-    },
+STREAM_RESPONSES: Responses = {
+    **BODY,
+    200: EVENT_STREAM,
     201: {"description": "With `stream=false`: both messages", "model": Exchange},
-    409: {"description": "An answer is already being generated in this chat"},
+    409: error("An answer is already being generated in this chat"),
+    429: error("Sending too fast, or too many answers generating (`Retry-After`)"),
+    503: error("The server is shutting down"),
 }
 StreamFlag = Annotated[bool, Query(description="false: wait and answer 201 with both messages")]
 
@@ -83,7 +84,7 @@ async def regenerate(
     "/stream",
     response_class=Response,
     responses={
-        200: STREAM_RESPONSES[200],
+        200: EVENT_STREAM,
         204: {"description": "Nothing is being generated in this chat"},
     },
 )

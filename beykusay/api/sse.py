@@ -16,6 +16,7 @@ class Watch(Protocol):
 
     def close(self) -> None: ...
 
+
 KEEPALIVE_SECONDS = 15.0
 
 

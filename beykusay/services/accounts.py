@@ -10,7 +10,13 @@ from beykusay.models import User
 from beykusay.ratelimit import Limiter
 from beykusay.schemas import SettingsUpdate, UserSettings
 from beykusay.security import AccessToken, create_access_token, hash_password, verify_password
-from beykusay.services.errors import Conflict, InvalidCredentials, NotFound, TooManyAttempts
+from beykusay.services.errors import (
+    Conflict,
+    InvalidCredentials,
+    InvalidInput,
+    NotFound,
+    TooManyAttempts,
+)
 
 
 def username_key(username: str) -> str:
@@ -105,7 +111,7 @@ def update_settings(*, session: Session, user: User, update: SettingsUpdate) -> 
 def change_password(*, session: Session, user: User, current: str, new: str) -> None:
     """Set a new password; every token issued before stops working."""
     if not verify_password(current, user.password_hash):
-        raise InvalidCredentials()
+        raise InvalidInput("The current password is wrong")
     user.password_hash = hash_password(new)
     user.token_version += 1
     session.add(user)

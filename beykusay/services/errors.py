@@ -9,6 +9,10 @@ class ServiceError(Exception):
         self.message = message
 
 
+class InvalidInput(ServiceError):
+    status_code = 400
+
+
 class NotFound(ServiceError):
     status_code = 404
 

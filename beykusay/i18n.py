@@ -1,0 +1,242 @@
+"""The UI's words in English and Russian, and how a language is chosen."""
+
+from __future__ import annotations
+
+from typing import Final
+
+LANGUAGES: Final = ("en", "ru")
+DEFAULT: Final = "en"
+
+EN: dict[str, str] = {
+    "app_tagline": "Your own AI chat, on your own server.",
+    "landing_lead": (
+        "BeykuSay is a self-hosted chat with an AI assistant. Answers stream in as they are "
+        "written, a model's thinking is shown apart from its answer, and every conversation "
+        "stays in your account on a server you run."
+    ),
+    "feature_stream_title": "Live answers",
+    "feature_stream_text": "Markdown with highlighted code appears as the model writes it.",
+    "feature_think_title": "Visible thinking",
+    "feature_think_text": "Reasoning models show their thoughts in a block you can fold away.",
+    "feature_own_title": "Yours to keep",
+    "feature_own_text": "Chats live in your database. A REST API lets your scripts in too.",
+    "log_in": "Log in",
+    "register": "Create account",
+    "log_out": "Log out",
+    "username": "Username",
+    "password": "Password",
+    "password_repeat": "Repeat password",
+    "login_title": "Welcome back",
+    "login_subtitle": "Log in to continue your conversations.",
+    "register_title": "Create your account",
+    "register_subtitle": "Pick a name and a password of at least 8 characters.",
+    "no_account": "No account yet?",
+    "have_account": "Already have an account?",
+    "invalid_credentials": "Wrong username or password.",
+    "too_many_attempts": "Too many failed attempts. Try again in {seconds} s.",
+    "username_taken": "That username is taken. Try another one.",
+    "username_rules": "3–32 characters: letters, digits, _ . -",
+    "password_rules": "At least 8 characters (at most 128).",
+    "passwords_differ": "The passwords do not match.",
+    "fill_in": "Please fill in both fields.",
+    "new_chat": "New chat",
+    "search_chats": "Search chats",
+    "no_chats": "No chats yet.",
+    "no_matches": "Nothing found.",
+    "show_more": "Show more",
+    "rename": "Rename",
+    "delete": "Delete",
+    "cancel": "Cancel",
+    "save": "Save",
+    "rename_chat": "Rename chat",
+    "title": "Title",
+    "title_rules": "A title needs 1–200 characters.",
+    "delete_chat": "Delete chat?",
+    "delete_chat_text": "“{title}” and all its messages will be deleted for good.",
+    "chat_deleted": "Chat deleted.",
+    "chat_not_found": "This chat does not exist or was deleted.",
+    "back_to_chats": "Back to chats",
+    "empty_title": "How can I help you today?",
+    "empty_text": "Ask anything. Enter sends, Shift+Enter starts a new line.",
+    "message_placeholder": "Message BeykuSay…",
+    "send": "Send",
+    "stop": "Stop",
+    "model": "Model",
+    "demo": "demo",
+    "demo_mode": "Demo mode",
+    "demo_hint": "No Gemini API key is set: answers come from a built-in demo.",
+    "thinking": "Thinking…",
+    "thought_for": "Thought for {seconds} s",
+    "thought": "Thoughts",
+    "copy": "Copy",
+    "copied": "Copied",
+    "regenerate": "Regenerate",
+    "edit": "Edit",
+    "save_and_send": "Send",
+    "retry": "Retry",
+    "stopped": "Stopped",
+    "interrupted": "The server stopped while this answer was being written.",
+    "answer_failed": "The answer failed",
+    "busy": "An answer is being written. Stop it or wait a moment.",
+    "too_long": "A message can have at most 32,000 characters.",
+    "earlier": "Load earlier messages",
+    "session_ended": "Your session has ended. Please log in again.",
+    "settings": "Settings",
+    "appearance": "Appearance",
+    "theme": "Theme",
+    "theme_light": "Light",
+    "theme_dark": "Dark",
+    "theme_auto": "Auto",
+    "toggle_theme": "Switch theme",
+    "language": "Language",
+    "language_auto": "Browser default",
+    "chat_defaults": "Chats",
+    "default_model": "Default model for new chats",
+    "custom_instructions": "Custom instructions",
+    "custom_instructions_hint": "Told to the assistant in every chat (at most 8,000 characters).",
+    "saved": "Saved.",
+    "change_password": "Change password",
+    "current_password": "Current password",
+    "new_password": "New password",
+    "wrong_password": "The current password is wrong.",
+    "password_changed": "Password changed. Other sessions were logged out.",
+    "account": "Account",
+    "signed_in_as": "Signed in as {name}",
+    "open_menu": "Menu",
+    "error_generic": "Something went wrong. Please try again.",
+}
+
+RU: dict[str, str] = {
+    "app_tagline": "Свой ИИ-чат на своём сервере.",
+    "landing_lead": (
+        "BeykuSay — чат с ИИ-ассистентом, который вы размещаете у себя. Ответы появляются по "
+        "мере написания, размышления модели показаны отдельно от ответа, а все беседы "
+        "хранятся в вашей учётной записи на вашем сервере."
+    ),
+    "feature_stream_title": "Живые ответы",
+    "feature_stream_text": "Markdown и подсвеченный код появляются, пока модель пишет.",
+    "feature_think_title": "Видимые размышления",
+    "feature_think_text": "Рассуждающие модели показывают мысли в сворачиваемом блоке.",
+    "feature_own_title": "Всё остаётся у вас",
+    "feature_own_text": "Чаты хранятся в вашей базе. REST API открыт и для ваших скриптов.",
+    "log_in": "Войти",
+    "register": "Создать аккаунт",
+    "log_out": "Выйти",
+    "username": "Имя пользователя",
+    "password": "Пароль",
+    "password_repeat": "Повторите пароль",
+    "login_title": "С возвращением",
+    "login_subtitle": "Войдите, чтобы продолжить беседы.",
+    "register_title": "Создание аккаунта",
+    "register_subtitle": "Выберите имя и пароль не короче 8 символов.",
+    "no_account": "Ещё нет аккаунта?",
+    "have_account": "Уже есть аккаунт?",
+    "invalid_credentials": "Неверное имя пользователя или пароль.",
+    "too_many_attempts": "Слишком много неудачных попыток. Повторите через {seconds} с.",
+    "username_taken": "Это имя уже занято. Попробуйте другое.",
+    "username_rules": "3–32 символа: латинские буквы, цифры, _ . -",
+    "password_rules": "Не короче 8 символов (не длиннее 128).",
+    "passwords_differ": "Пароли не совпадают.",
+    "fill_in": "Заполните оба поля.",
+    "new_chat": "Новый чат",
+    "search_chats": "Поиск по чатам",
+    "no_chats": "Чатов пока нет.",
+    "no_matches": "Ничего не найдено.",
+    "show_more": "Показать ещё",
+    "rename": "Переименовать",
+    "delete": "Удалить",
+    "cancel": "Отмена",
+    "save": "Сохранить",
+    "rename_chat": "Переименовать чат",
+    "title": "Название",
+    "title_rules": "Название — от 1 до 200 символов.",
+    "delete_chat": "Удалить чат?",
+    "delete_chat_text": "«{title}» и все его сообщения будут удалены безвозвратно.",
+    "chat_deleted": "Чат удалён.",
+    "chat_not_found": "Такого чата нет или он удалён.",
+    "back_to_chats": "К чатам",
+    "empty_title": "Чем могу помочь?",
+    "empty_text": "Спросите что угодно. Enter — отправить, Shift+Enter — новая строка.",
+    "message_placeholder": "Сообщение для BeykuSay…",
+    "send": "Отправить",
+    "stop": "Стоп",
+    "model": "Модель",
+    "demo": "демо",
+    "demo_mode": "Демо-режим",
+    "demo_hint": "Ключ Gemini API не задан: ответы даёт встроенное демо.",
+    "thinking": "Размышляю…",
+    "thought_for": "Размышлял {seconds} с",
+    "thought": "Размышления",
+    "copy": "Копировать",
+    "copied": "Скопировано",
+    "regenerate": "Ответить заново",
+    "edit": "Изменить",
+    "save_and_send": "Отправить",
+    "retry": "Повторить",
+    "stopped": "Остановлено",
+    "interrupted": "Сервер остановился, пока писался этот ответ.",
+    "answer_failed": "Ответ не получен",
+    "busy": "Ответ ещё пишется. Остановите его или подождите.",
+    "too_long": "Сообщение может содержать не более 32 000 символов.",
+    "earlier": "Загрузить более ранние сообщения",
+    "session_ended": "Сеанс завершён. Войдите снова.",
+    "settings": "Настройки",
+    "appearance": "Оформление",
+    "theme": "Тема",
+    "theme_light": "Светлая",
+    "theme_dark": "Тёмная",
+    "theme_auto": "Авто",
+    "toggle_theme": "Сменить тему",
+    "language": "Язык",
+    "language_auto": "Как в браузере",
+    "chat_defaults": "Чаты",
+    "default_model": "Модель для новых чатов",
+    "custom_instructions": "Пользовательские инструкции",
+    "custom_instructions_hint": "Передаются ассистенту в каждом чате (не более 8 000 символов).",
+    "saved": "Сохранено.",
+    "change_password": "Сменить пароль",
+    "current_password": "Текущий пароль",
+    "new_password": "Новый пароль",
+    "wrong_password": "Текущий пароль неверен.",
+    "password_changed": "Пароль изменён. Другие сеансы завершены.",
+    "account": "Аккаунт",
+    "signed_in_as": "Вы вошли как {name}",
+    "open_menu": "Меню",
+    "error_generic": "Что-то пошло не так. Попробуйте ещё раз.",
+}
+
+STRINGS: Final[dict[str, dict[str, str]]] = {"en": EN, "ru": RU}
+LANGUAGE_NAMES: Final = {"en": "English", "ru": "Русский"}
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """The text for ``key`` in ``lang`` (English when missing), with ``values`` filled in."""
+    text = STRINGS.get(lang, EN).get(key) or EN[key]
+    return text.format(**values) if values else text
+
+
+def from_accept_language(header: str | None) -> str:
+    """The first of our languages the browser asks for (by q-weight), else English."""
+    best, best_q = DEFAULT, -1.0
+    for index, item in enumerate((header or "").split(",")):
+        tag, _, params = item.strip().partition(";")
+        code = tag.strip().lower().split("-")[0]
+        if code not in LANGUAGES:
+            continue
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                continue
+        q -= index * 1e-6  # earlier entries win ties
+        if q > best_q:
+            best, best_q = code, q
+    return best
+
+
+def choose(setting: str | None, accept_language: str | None) -> str:
+    """The user's own choice when made, otherwise the browser's."""
+    if setting in LANGUAGES:
+        return setting
+    return from_accept_language(accept_language)
