@@ -15,12 +15,9 @@ from functools import lru_cache
 
 import markdown2
 import nh3
-from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
-from pygments.token import Comment, Keyword, Name, Number, Operator, String, _TokenType
-from pygments.util import ClassNotFound
 
-EXTRAS = ["fenced-code-blocks", "tables", "strike", "cuddled-lists", "code-friendly"]
+# highlightjs-lang: fenced code inside lists gets a language class instead of pygments spans
+EXTRAS = ["fenced-code-blocks", "highlightjs-lang", "tables", "strike", "cuddled-lists", "code-friendly"]
 PROSE_CAP = 2000  # a tail this long is cut at the next list item or heading
 CODE_CAP = 1200  # an open code fence this long is shown in parts until it closes
 
@@ -47,7 +44,7 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "style":
         return value if _ALIGN.match(value) else None
     if attribute == "class":
-        return value if re.fullmatch(r"[\w\- ]{1,80}", value) else None
+        return value if re.fullmatch(r"[\w\-+#. ]{1,80}", value) else None
     # html5ever does not escape < > inside attributes; keep "</script>" out of any HTML.
     return value.replace("<", "").replace(">", "")
 
@@ -68,63 +65,9 @@ def sanitize(fragment: str) -> str:
     return re.sub(r"</(script)", r"&lt;/\1", clean, flags=re.IGNORECASE)
 
 
-# -- code -------------------------------------------------------------------------
-
-_CLASSES: tuple[tuple[_TokenType, str], ...] = (
-    (Comment, "c"),
-    (String, "s"),
-    (Number, "m"),
-    (Keyword, "k"),
-    (Operator.Word, "k"),
-    (Name.Builtin, "nb"),
-    (Name.Function, "nf"),
-    (Name.Class, "nf"),
-    (Name.Decorator, "nd"),
-    (Name.Tag, "nt"),
-    (Name.Attribute, "na"),
-)
-
-
-@lru_cache(maxsize=64)
-def _lexer(language: str) -> Lexer | None:
-    if not language:
-        return None
-    try:
-        return get_lexer_by_name(language, stripnl=False, ensurenl=False)
-    except ClassNotFound:
-        return None
-
-
-def _token_class(kind: _TokenType) -> str | None:
-    for parent, name in _CLASSES:
-        if kind in parent:
-            return name
-    return None
-
-
-def highlight(code: str, language: str) -> str:
-    """Escaped code with a few token classes; adjacent tokens of one class are merged."""
-    lexer = _lexer(language.lower())
-    if lexer is None:
-        return html.escape(code, quote=False)
-    out: list[str] = []
-    current: str | None = None
-    run: list[str] = []
-
-    def close() -> None:
-        text = html.escape("".join(run), quote=False)
-        out.append(f'<span class="{current}">{text}</span>' if current else text)
-        run.clear()
-
-    for kind, value in lexer.get_tokens(code):
-        name = _token_class(kind)
-        if name != current and run:
-            close()
-        current = name
-        run.append(value)
-    if run:
-        close()
-    return "".join(out)
+# -- code ----------------------------------------------------------------------------
+# Code goes out as escaped text with its language as a class; the browser highlights it
+# (pages/static/highlight.js), which keeps what is rendered and sent close to the code's size.
 
 
 def _language(info: str) -> str:
@@ -143,7 +86,8 @@ def code_html(code: str, language: str, *, copy_label: str, head: bool = True) -
             f"{html.escape(copy_label)}</button></div>"
         )
     kind = "bk-code" if head else "bk-code bk-code-cont"
-    body = f'<pre class="bk-pre"><code>{highlight(code, lang)}</code></pre>'
+    language = f' class="language-{lang}"' if lang else ""
+    body = f'<pre class="bk-pre"><code{language}>{html.escape(code, quote=False)}</code></pre>'
     return sanitize(f'<div class="{kind}">{top}{body}</div>')
 
 

@@ -10,9 +10,18 @@ from pydantic import AfterValidator, BaseModel, StringConstraints
 from beykusay.catalog import ModelId
 
 
+def storable(text: str) -> bool:
+    """Whether a database can hold this text: no NUL, no lone UTF-16 surrogates."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
 def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+    if not storable(value):
+        raise ValueError("must be Unicode text without NUL characters or lone surrogates")
     return value
 
 

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, delete, select
 from beykusay.catalog import DEFAULT_MODEL
 from beykusay.db import utcnow
 from beykusay.models import Chat, Message, User
+from beykusay.schemas import storable
 from beykusay.services.errors import NotFound
 
 UNTITLED = "New chat"
@@ -34,6 +35,8 @@ def get_chat(*, session: Session, user_id: int, chat_id: int) -> Chat:
 def list_chats(
     *, session: Session, user_id: int, limit: int = 50, offset: int = 0, query: str | None = None
 ) -> tuple[list[Chat], int]:
+    if query and not storable(query):
+        return [], 0  # nothing stored can contain it
     condition = Chat.user_id == user_id
     if query:
         needle = query.lower()
