@@ -9,10 +9,15 @@ from beykusay.api.router import install_api
 from beykusay.app import start, stop
 from beykusay.config import get_settings
 from beykusay.hardening import Hardening
+from pages import assets
+from pages.auth import AuthMiddleware
 
 settings = get_settings()
-app.add_middleware(Hardening, max_body_bytes=settings.max_body_bytes)
 install_api(app)
+app.add_middleware(AuthMiddleware)
+# Added last, so it wraps everything: every response gets the headers, even redirects.
+app.add_middleware(Hardening, max_body_bytes=settings.max_body_bytes)
+assets.install()
 app.on_startup(start)
 app.on_shutdown(stop)
 
@@ -21,10 +26,13 @@ if __name__ in {"__main__", "__mp_main__"}:
         host=settings.host,
         port=settings.port,
         title="BeykuSay",
+        favicon="💬",
         reload=False,
         show=False,
         storage_secret=settings.signing_key(),
         dark=None,
+        tailwind=False,  # the few utility classes the pages use are in pages/static/beykusay.css
+        fastapi_docs=True,  # /docs and /openapi.json for API clients
         # On SIGTERM open streams get this long to finish before answers are interrupted.
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )

@@ -104,6 +104,9 @@ EN: dict[str, str] = {
     "signed_in_as": "Signed in as {name}",
     "open_menu": "Menu",
     "error_generic": "Something went wrong. Please try again.",
+    "disclaimer": "Answers can be wrong: check what matters.",
+    "server_restarting": "The server is restarting. Please try again in a moment.",
+    "too_fast": "You are sending messages too fast. Try again in {seconds} s.",
 }
 
 RU: dict[str, str] = {
@@ -203,6 +206,9 @@ RU: dict[str, str] = {
     "signed_in_as": "Вы вошли как {name}",
     "open_menu": "Меню",
     "error_generic": "Что-то пошло не так. Попробуйте ещё раз.",
+    "disclaimer": "Ответы могут быть ошибочными: проверяйте важное.",
+    "server_restarting": "Сервер перезапускается. Попробуйте через минуту.",
+    "too_fast": "Вы отправляете сообщения слишком часто. Повторите через {seconds} с.",
 }
 
 STRINGS: Final[dict[str, dict[str, str]]] = {"en": EN, "ru": RU}

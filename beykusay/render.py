@@ -17,9 +17,16 @@ import markdown2
 import nh3
 
 # highlightjs-lang: fenced code inside lists gets a language class instead of pygments spans
-EXTRAS = ["fenced-code-blocks", "highlightjs-lang", "tables", "strike", "cuddled-lists", "code-friendly"]
+EXTRAS = [
+    "fenced-code-blocks",
+    "highlightjs-lang",
+    "tables",
+    "strike",
+    "cuddled-lists",
+    "code-friendly",
+]
 PROSE_CAP = 2000  # a tail this long is cut at the next list item or heading
-CODE_CAP = 1200  # an open code fence this long is shown in parts until it closes
+CODE_CHUNK = 4096  # lines of an open code fence are parked in chunks of about this size
 
 _TAGS = {
     "a", "b", "blockquote", "br", "button", "code", "del", "div", "em", "h1", "h2", "h3",
@@ -75,20 +82,17 @@ def _language(info: str) -> str:
     return re.sub(r"[^\w+#.\-]", "", word)[:24]
 
 
-def code_html(code: str, language: str, *, copy_label: str, head: bool = True) -> str:
-    """A code block with its language and a copy button (``head=False``: a continued part)."""
+def code_html(code: str, language: str, *, copy_label: str) -> str:
+    """A code block with its language and a copy button; the browser highlights it."""
     lang = _language(language)
-    top = ""
-    if head:
-        top = (
-            f'<div class="bk-code-head"><span class="bk-code-lang">{html.escape(lang or "text")}'
-            f'</span><button type="button" class="bk-copy" title="{html.escape(copy_label)}">'
-            f"{html.escape(copy_label)}</button></div>"
-        )
-    kind = "bk-code" if head else "bk-code bk-code-cont"
+    label = html.escape(copy_label)
+    head = (
+        f'<div class="bk-code-head"><span class="bk-code-lang">{html.escape(lang or "text")}'
+        f'</span><button type="button" class="bk-copy" title="{label}">{label}</button></div>'
+    )
     language = f' class="language-{lang}"' if lang else ""
     body = f'<pre class="bk-pre"><code{language}>{html.escape(code, quote=False)}</code></pre>'
-    return sanitize(f'<div class="{kind}">{top}{body}</div>')
+    return sanitize(f'<div class="bk-code">{head}{body}</div>')
 
 
 # -- prose ------------------------------------------------------------------------
@@ -121,19 +125,16 @@ _CUT_HERE = re.compile(r"^(#{1,6} |[-*+] |\d{1,9}[.)] |> )")
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """A finished piece of an answer: prose, a whole code block, or part of an open one."""
+    """A piece of an answer: prose (paragraphs, lists, tables...) or a code block."""
 
-    kind: str  # "prose" | "code" | "code_part"
+    kind: str  # "prose" | "code"
     text: str
     language: str = ""
-    first: bool = True  # for code parts: the part that carries the head
 
     def html(self, *, copy_label: str = "Copy") -> str:
         if self.kind == "prose":
             return prose_html(self.text)
-        return code_html(
-            self.text, self.language, copy_label=copy_label, head=self.kind == "code" or self.first
-        )
+        return code_html(self.text, self.language, copy_label=copy_label)
 
 
 @dataclass(slots=True)
@@ -142,8 +143,7 @@ class _Fence:
     length: int
     language: str
     top: bool  # a top-level fence is its own block; a nested one stays inside its prose
-    code: list[str]  # lines of a top-level fence not yet given out as parts
-    parts: int = 0  # parts of it already given out
+    code: list[str]  # earlier lines of a long open top-level fence (keeps ``buf`` short)
 
 
 class BlockSplitter:
@@ -232,17 +232,14 @@ class BlockSplitter:
             self.fence = None
             self.blank_before = False
             return
-        if self.pos > CODE_CAP:
-            part = self._take(self.pos)
-            fence.code.append(part)
-            blocks.append(Block("code_part", part, fence.language, first=fence.parts == 0))
-            fence.parts += 1
+        if self.pos > CODE_CHUNK:  # park finished lines so appends stay cheap
+            fence.code.append(self._take(self.pos))
 
     def tail(self) -> Block | None:
         """The unfinished rest, as it should be shown now (None when there is nothing)."""
         fence = self.fence
         if fence is not None and fence.top:
-            return Block("code_part", self.buf, fence.language, first=fence.parts == 0)
+            return Block("code", "".join(fence.code) + self.buf, fence.language)
         if not self.buf.strip():
             return None
         return Block("prose", self.buf)

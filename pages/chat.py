@@ -1,0 +1,101 @@
+"""The chat pages: /chat for a new conversation, /chat/{id} for an existing one."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import quote
+
+from nicegui import ui
+from starlette.responses import RedirectResponse
+
+from beykusay.models import Chat
+from beykusay.services import ui_support
+from beykusay.services.errors import NotFound
+from beykusay.state import get_state
+from pages.auth import get_viewer
+from pages.chat_view import PAGE, ChatView
+from pages.frame import frame, is_demo
+from pages.sidebar import PAGE as SIDEBAR_PAGE
+from pages.sidebar import Sidebar
+
+MAX_ID = 2_147_483_647
+
+
+@ui.page("/chat")
+async def new_chat_page() -> RedirectResponse | None:
+    return await _chat_page(None)
+
+
+@ui.page("/chat/{chat_id}")
+async def chat_page(chat_id: int) -> RedirectResponse | None:
+    return await _chat_page(chat_id)
+
+
+async def _chat_page(chat_id: int | None) -> RedirectResponse | None:
+    viewer = await get_viewer()
+    if viewer.user is None:
+        path = "/chat" if chat_id is None else f"/chat/{chat_id}"
+        return RedirectResponse(f"/login?redirect_to={quote(path, safe='')}")
+    t = viewer.t
+    user_id = viewer.user_id
+    chat: Chat | None = None
+    missing = False
+    if chat_id is not None:
+        try:
+            if not 0 < chat_id <= MAX_ID:
+                raise NotFound("Chat not found")
+            chat = await asyncio.to_thread(ui_support.get_chat, user_id, chat_id)
+        except NotFound:
+            missing = True
+    generation = get_state().generation
+    # Subscribe before reading the messages, so no part of a running answer is missed.
+    live = await generation.attach(chat.id) if chat is not None and chat.id is not None else None
+    messages: list = []
+    has_more = False
+    try:
+        if chat is not None and chat.id is not None:
+            messages, has_more = await asyncio.to_thread(
+                ui_support.message_page, user_id, chat.id, limit=PAGE
+            )
+        chats, total = await asyncio.to_thread(ui_support.list_chats, user_id, None, SIDEBAR_PAGE)
+    except BaseException:
+        if live is not None:
+            live.close()
+        raise
+
+    with frame(viewer, title=chat.title if chat else t("new_chat"), menu=True) as page:
+
+        def renamed(changed: Chat) -> None:
+            if chat is not None and changed.id == chat.id:
+                ui.page_title(f"{changed.title} · BeykuSay")
+
+        async def deleted_current() -> None:
+            ui.navigate.to("/chat")
+
+        sidebar = Sidebar(
+            viewer,
+            current=chat.id if chat else None,
+            chats=chats,
+            total=total,
+            on_renamed=renamed,
+            on_deleted_current=deleted_current,
+        )
+        assert page.menu_button is not None
+        page.menu_button.on_click(sidebar.toggle)
+        if missing:
+            with ui.column().classes("bk-page bk-empty items-center gap-3"):
+                ui.label(t("chat_not_found")).classes("text-xl").mark("chat-missing")
+                ui.button(t("back_to_chats"), on_click=lambda: ui.navigate.to("/chat")).props(
+                    "unelevated no-caps"
+                )
+            return None
+        ChatView(
+            viewer,
+            chat=chat,
+            sidebar=sidebar,
+            demo=is_demo(),
+            messages=messages,
+            has_more=has_more,
+            live=live,
+        )
+    return None

@@ -1,0 +1,252 @@
+"""A chat on the page: sending, following answers live (here or from elsewhere), stop and redo."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from nicegui import background_tasks, ui
+from pydantic import ValidationError
+
+from beykusay.generation import Subscription
+from beykusay.models import Chat, User
+from beykusay.relay import RemoteSubscription
+from beykusay.schemas import MessageCreate
+from beykusay.services import ui_support
+from beykusay.services.errors import Conflict, ServiceError, TooManyAttempts, Unavailable
+from beykusay.state import get_state
+from pages import auth
+from pages.answer import AnswerView
+from pages.auth import Viewer
+from pages.composer import Composer
+from pages.sidebar import Sidebar
+from pages.thread import Thread
+
+Watch = Subscription | RemoteSubscription
+
+PAGE = 30  # messages shown when a chat opens, and loaded per step back
+FLUSH_INTERVAL = 0.1  # at most ten screen updates a second per answer
+WATCH_INTERVAL = 1.0  # how often to look for an answer started in another tab
+
+
+class ChatView:
+    def __init__(
+        self,
+        viewer: Viewer,
+        *,
+        chat: Chat | None,
+        sidebar: Sidebar,
+        demo: bool,
+        messages: list[dict[str, Any]],
+        has_more: bool,
+        live: Watch | None,
+    ) -> None:
+        assert viewer.user is not None
+        self.viewer = viewer
+        self.chat = chat
+        self.sidebar = sidebar
+        self.generation = get_state().generation
+        self.model = chat.model if chat else viewer.user.default_model
+        self.following = False  # an answer is being followed (and shown) right now
+        self.task: asyncio.Task[None] | None = None
+        self.sending = False
+        self.thread = Thread(
+            viewer,
+            on_regenerate=self.regenerate,
+            on_edit=self.edit_and_resend,
+            on_older=self.load_older,
+        )
+        # A running answer is in ``messages`` as saved so far; its start event replaces it.
+        self.thread.show(messages, has_more)
+        self.composer = Composer(
+            viewer,
+            model=self.model,
+            demo=demo,
+            on_send=self.send,
+            on_stop=self.stop,
+            on_model=self.set_model,
+        )
+        ui.timer(WATCH_INTERVAL, self.watch)
+        self.client = ui.context.client
+        self.client.on_delete(self.close)
+        ui.run_javascript("window.bkScrollToBottom && window.bkScrollToBottom()")
+        if live is not None:
+            self.follow(live)
+
+    # -- actions ------------------------------------------------------------------
+
+    async def _user(self) -> User | None:
+        user = await auth.current_user()
+        if user is None:
+            ui.notify(self.viewer.t("session_ended"), type="warning")
+            ui.navigate.to("/login")
+        return user
+
+    def _valid(self, text: str) -> str | None:
+        try:
+            return MessageCreate(content=text).content
+        except ValidationError:
+            if text.strip():
+                ui.notify(self.viewer.t("too_long"), type="warning")
+            return None
+
+    async def send(self) -> None:
+        content = self._valid(self.composer.text)
+        if content is None or self.sending:
+            return
+        if self.following:
+            ui.notify(self.viewer.t("busy"), type="info")
+            return
+        self.sending = True
+        try:
+            user = await self._user()
+            if user is None:
+                return
+            if self.chat is None:
+                self.chat = await asyncio.to_thread(
+                    ui_support.create_chat, self.viewer.user_id, self.model
+                )
+                self.sidebar.current = self.chat.id
+                ui.navigate.history.replace(f"/chat/{self.chat.id}")
+            assert self.chat.id is not None
+            try:
+                live = await self.generation.send(
+                    user=user, chat_id=self.chat.id, content=content, model=self.model
+                )
+            except ServiceError as exc:
+                self._notify_failure(exc)
+                return
+            self.composer.clear()  # only now: nothing typed is lost when sending fails
+            self.follow(self.generation.subscribe_to(live))
+            ui.run_javascript("window.bkScrollToBottom()")
+            await self.sidebar.refresh()
+            if title := self.sidebar.titles.get(self.chat.id):
+                ui.page_title(f"{title} · BeykuSay")
+        finally:
+            self.sending = False
+
+    async def regenerate(self, content: str | None = None) -> bool:
+        if self.chat is None or self.chat.id is None or self.following:
+            return False
+        user = await self._user()
+        if user is None:
+            return False
+        try:
+            live = await self.generation.regenerate(
+                user=user, chat_id=self.chat.id, model=self.model, content=content
+            )
+        except ServiceError as exc:
+            self._notify_failure(exc)
+            return False
+        self.follow(self.generation.subscribe_to(live))
+        return True
+
+    async def edit_and_resend(self, text: str) -> bool:
+        content = self._valid(text)
+        return content is not None and await self.regenerate(content)
+
+    async def stop(self) -> None:
+        if self.chat is not None and self.chat.id is not None:
+            await self.generation.stop(self.chat.id)
+
+    async def set_model(self, model: str) -> None:
+        self.model = model
+        if self.chat is not None and self.chat.id is not None and self.chat.model != model:
+            self.chat = await asyncio.to_thread(
+                ui_support.update_chat, self.viewer.user_id, self.chat.id, model=model
+            )
+
+    async def load_older(self) -> None:
+        if self.chat is None or self.chat.id is None or not self.thread.has_more:
+            return
+        messages, has_more = await asyncio.to_thread(
+            ui_support.message_page,
+            self.viewer.user_id,
+            self.chat.id,
+            limit=PAGE,
+            before=self.thread.oldest_id,
+        )
+        self.thread.prepend(messages, has_more)
+
+    def _notify_failure(self, exc: ServiceError) -> None:
+        t = self.viewer.t
+        if isinstance(exc, TooManyAttempts):
+            text = t("too_fast", seconds=exc.retry_after)
+        elif isinstance(exc, Unavailable):
+            text = t("server_restarting")
+        elif isinstance(exc, Conflict):
+            text = t("busy")
+        else:
+            text = exc.message
+        ui.notify(text, type="warning")
+
+    # -- following answers ------------------------------------------------------------
+
+    async def watch(self) -> None:
+        """Pick up an answer started in another tab, by the API or on another instance."""
+        if self.chat is None or self.chat.id is None or self.following:
+            return
+        if self.generation.running(self.chat.id) is None and self.generation.relay is None:
+            return  # the common case costs a dictionary lookup
+        found = await self.generation.attach(self.chat.id)
+        if found is None:
+            return
+        if self.following or self.client.is_deleted:
+            found.close()
+            return
+        self.follow(found)
+
+    def follow(self, subscription: Watch) -> None:
+        self.following = True
+        self.thread.set_busy(True)
+        self.composer.set_busy(True)
+        self.task = background_tasks.create(
+            self._follow(subscription), name="follow answer", context=self.client
+        )
+
+    async def _follow(self, subscription: Subscription) -> None:
+        answer: AnswerView | None = None
+        last_flush = 0.0
+        queue = getattr(subscription, "queue", None)  # local: take what is there in one go
+        try:
+            while True:
+                if queue is not None and not queue.empty():
+                    event = queue.get_nowait()
+                else:
+                    due = None
+                    if answer is not None and answer.dirty:
+                        due = max(0.0, last_flush + FLUSH_INTERVAL - time.monotonic())
+                    event = await subscription.next(due)
+                    if event is None and due is None:
+                        return  # the stream ended without a final event
+                if event is None:  # time to show what arrived
+                    if answer is not None:
+                        answer.flush()
+                    last_flush = time.monotonic()
+                    continue
+                kind = event["type"]
+                if kind == "start":
+                    answer = self.thread.begin_answer(event, self.model)
+                    continue
+                assert answer is not None
+                if kind == "thinking":
+                    answer.add_thinking(event["delta"])
+                elif kind == "text":
+                    answer.add_text(event["delta"])
+                else:
+                    answer.finish(event["message"])
+                    return
+                if time.monotonic() - last_flush >= FLUSH_INTERVAL:
+                    answer.flush()
+                    last_flush = time.monotonic()
+        finally:
+            subscription.close()
+            self.following = False
+            if not self.client.is_deleted:
+                self.thread.set_busy(False)
+                self.composer.set_busy(False)
+
+    def close(self) -> None:
+        if self.task is not None and not self.task.done():
+            self.task.cancel()

@@ -1,0 +1,171 @@
+"""The chat list in a drawer: newest first, search, new chat, rename, delete."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nicegui import ui
+from pydantic import ValidationError
+
+from beykusay.models import Chat
+from beykusay.schemas import ChatUpdate
+from beykusay.services import ui_support
+from beykusay.services.errors import NotFound
+from beykusay.state import get_state
+from pages.auth import Viewer
+
+PAGE = 50
+
+
+class Sidebar:
+    def __init__(
+        self,
+        viewer: Viewer,
+        *,
+        current: int | None,
+        chats: list[Chat],
+        total: int,
+        on_renamed: Callable[[Chat], Any],
+        on_deleted_current: Callable[[], Awaitable[Any]],
+    ) -> None:
+        t = viewer.t
+        self.viewer = viewer
+        self.current = current
+        self.limit = PAGE
+        self.titles: dict[int | None, str] = {}
+        self.on_renamed = on_renamed
+        self.on_deleted_current = on_deleted_current
+        drawer = ui.left_drawer(value=False, fixed=True, bottom_corner=True)
+        # Open on wide screens, closed on phones; Quasar decides and reports the value back
+        # (value=None would ask the browser by JavaScript on every connect).
+        drawer.props["show-if-above"] = True
+        with drawer.classes("bk-drawer p-3 gap-2").props("width=280 breakpoint=900") as self.drawer:
+            ui.button(t("new_chat"), icon="add", on_click=lambda: ui.navigate.to("/chat")).props(
+                "unelevated no-caps align=left"
+            ).classes("w-full").mark("new-chat")
+            self.search = (
+                ui.input(placeholder=t("search_chats"))
+                .props("dense outlined clearable debounce=300")
+                .classes("w-full")
+                .mark("search")
+            )
+            with self.search.add_slot("prepend"):
+                ui.icon("search", size="18px")
+            self.search.on_value_change(self.refresh)
+            self.list = ui.column().classes("w-full gap-0 mt-1")
+            self.more = ui.button(t("show_more"), on_click=self.show_more).props(
+                "flat no-caps size=sm"
+            )
+            self.more.classes("self-center bk-muted").mark("more-chats")
+        self.render(chats, total)
+
+    def toggle(self) -> None:
+        self.drawer.toggle()
+
+    def render(self, chats: list[Chat], total: int) -> None:
+        t = self.viewer.t
+        self.titles = {chat.id: chat.title for chat in chats}
+        self.list.clear()
+        with self.list:
+            if not chats:
+                ui.label(t("no_matches") if self.search.value else t("no_chats")).classes(
+                    "bk-muted text-sm px-2 py-3"
+                )
+            for chat in chats:
+                self._row(chat)
+        self.more.set_visibility(total > len(chats))
+
+    def _row(self, chat: Chat) -> None:
+        t = self.viewer.t
+        current = " bk-current" if chat.id == self.current else ""
+        with (
+            ui.item(on_click=lambda c=chat: ui.navigate.to(f"/chat/{c.id}"))
+            .classes("bk-chat-item w-full" + current)
+            .props("dense")
+            .mark(f"chat-{chat.id}")
+        ):
+            with ui.item_section():
+                ui.label(chat.title).classes("bk-chat-title").mark("chat-title")
+            with ui.item_section().props("side"):
+                button = ui.button(icon="more_horiz").props("flat round dense size=sm")
+                button.classes("bk-chat-more").mark(f"chat-menu-{chat.id}")
+                button.on("click.stop", js_handler="() => {}")
+                with button, ui.menu():
+                    ui.menu_item(t("rename"), lambda c=chat: self.rename(c)).mark(
+                        f"rename-{chat.id}"
+                    )
+                    ui.menu_item(t("delete"), lambda c=chat: self.confirm_delete(c)).mark(
+                        f"delete-{chat.id}"
+                    )
+
+    async def refresh(self) -> None:
+        query = (self.search.value or "").strip()[:200] or None
+        chats, total = await asyncio.to_thread(
+            ui_support.list_chats, self.viewer.user_id, query, self.limit
+        )
+        self.render(chats, total)
+
+    async def show_more(self) -> None:
+        self.limit += PAGE
+        await self.refresh()
+
+    async def rename(self, chat: Chat) -> None:
+        t = self.viewer.t
+        with self.drawer, ui.dialog() as dialog, ui.card().classes("bk-card w-96 max-w-full gap-3"):
+            ui.label(t("rename_chat")).classes("text-lg font-semibold")
+            field = ui.input(t("title"), value=chat.title).props("outlined autofocus maxlength=200")
+            field.classes("w-full").mark("rename-input")
+            field.on("keydown.enter", lambda: dialog.submit("save"))
+            with ui.row().classes("w-full justify-end gap-2"):
+                ui.button(t("cancel"), on_click=lambda: dialog.submit(None)).props("flat no-caps")
+                ui.button(t("save"), on_click=lambda: dialog.submit("save")).props(
+                    "unelevated no-caps"
+                ).mark("rename-save")
+        try:
+            while await dialog == "save":
+                try:
+                    title = ChatUpdate(title=field.value or "").title
+                except ValidationError:
+                    title = None
+                if not title:  # the schema lets a blank title through as ""
+                    ui.notify(t("title_rules"), type="warning")
+                    continue
+                try:
+                    renamed = await asyncio.to_thread(
+                        ui_support.update_chat, self.viewer.user_id, chat.id or 0, title=title
+                    )
+                except NotFound:
+                    ui.notify(t("chat_not_found"), type="warning")
+                    break
+                self.on_renamed(renamed)
+                break
+        finally:
+            dialog.delete()
+        await self.refresh()
+
+    async def confirm_delete(self, chat: Chat) -> None:
+        t = self.viewer.t
+        with self.drawer, ui.dialog() as dialog, ui.card().classes("bk-card w-96 max-w-full gap-3"):
+            ui.label(t("delete_chat")).classes("text-lg font-semibold")
+            ui.label(t("delete_chat_text", title=chat.title)).classes("bk-muted break-words")
+            with ui.row().classes("w-full justify-end gap-2"):
+                ui.button(t("cancel"), on_click=lambda: dialog.submit(False)).props("flat no-caps")
+                ui.button(t("delete"), on_click=lambda: dialog.submit(True)).props(
+                    "unelevated no-caps color=negative"
+                ).mark("delete-confirm")
+        confirmed = await dialog
+        dialog.delete()
+        if not confirmed:
+            return
+        assert chat.id is not None
+        await get_state().generation.stop(chat.id)
+        with contextlib.suppress(NotFound):  # already gone is gone
+            await asyncio.to_thread(ui_support.delete_chat, self.viewer.user_id, chat.id)
+        ui.notify(t("chat_deleted"))
+        if chat.id == self.current:
+            await self.on_deleted_current()
+        else:
+            await self.refresh()

@@ -1,0 +1,184 @@
+"""The conversation on the page: user messages, answers, and paging back to older ones."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nicegui import ui
+
+from pages.answer import AnswerView
+from pages.auth import Viewer
+from pages.widgets import icon_button
+
+EditAction = Callable[[str], Awaitable[bool]]
+
+
+class UserMessage:
+    """A message the user sent; the last one can be edited and sent again."""
+
+    def __init__(self, viewer: Viewer, message: dict[str, Any], on_edit: EditAction) -> None:
+        t = viewer.t
+        self.viewer = viewer
+        self.message_id: int = message["id"]
+        self.content: str = message["content"]
+        self.on_edit = on_edit
+        self.editor: ui.column | None = None
+        with ui.column().classes("w-full items-end gap-1") as self.root:
+            self.root.mark(f"user-{self.message_id}")
+            self.bubble = ui.label(self.content).classes("bk-bubble").mark("user-message")
+            with ui.row().classes("bk-actions") as self.actions:
+                icon_button("content_copy", t("copy"), self.copy)
+                self.edit_button = icon_button("edit", t("edit"), self.open_editor, marker="edit")
+
+    def set_content(self, content: str) -> None:
+        self.content = content
+        self.bubble.set_text(content)
+
+    def set_position(self, *, last: bool, busy: bool) -> None:
+        self.edit_button.set_visibility(last and not busy)
+
+    async def copy(self) -> None:
+        ui.clipboard.write(self.content)
+        ui.notify(self.viewer.t("copied"), position="bottom", timeout=1200)
+
+    def open_editor(self) -> None:
+        t = self.viewer.t
+        self.close_editor()
+        with self.root, ui.column().classes("w-full items-end gap-2") as self.editor:
+            field = ui.textarea(value=self.content).props(
+                "outlined autogrow autofocus maxlength=32000"
+            )
+            field.classes("w-full").mark("edit-input")
+            with ui.row().classes("gap-2"):
+                ui.button(t("cancel"), on_click=self.close_editor).props("flat no-caps").mark(
+                    "edit-cancel"
+                )
+
+                async def send() -> None:
+                    if await self.on_edit(field.value or ""):
+                        self.close_editor()
+
+                ui.button(t("save_and_send"), on_click=send).props("unelevated no-caps").mark(
+                    "edit-send"
+                )
+        self.bubble.set_visibility(False)
+        self.actions.set_visibility(False)
+
+    def close_editor(self) -> None:
+        if self.editor is not None:
+            self.editor.delete()
+            self.editor = None
+        self.bubble.set_visibility(True)
+        self.actions.set_visibility(True)
+
+
+Item = UserMessage | AnswerView
+
+
+class Thread:
+    """The messages of one chat in order, with the oldest loaded on demand."""
+
+    def __init__(
+        self,
+        viewer: Viewer,
+        *,
+        on_regenerate: Callable[[], Awaitable[Any]],
+        on_edit: EditAction,
+        on_older: Callable[[], Awaitable[Any]],
+    ) -> None:
+        self.viewer = viewer
+        self.on_regenerate = on_regenerate
+        self.on_edit = on_edit
+        self.items: list[Item] = []
+        self.has_more = False
+        self.busy = False
+        with ui.column().classes("bk-page bk-thread w-full").mark("thread") as self.column:
+            self.older = ui.button(viewer.t("earlier"), icon="history", on_click=on_older)
+            self.older.props("flat no-caps size=sm").classes("bk-load-older self-center bk-muted")
+            self.older.mark("load-older")
+            self.older.set_visibility(False)
+            self.empty = ui.column().classes("bk-empty w-full items-center gap-1")
+            with self.empty:
+                ui.label(viewer.t("empty_title")).classes("text-2xl font-semibold")
+                ui.label(viewer.t("empty_text")).classes("bk-muted text-center")
+            self.box = ui.column().classes("w-full gap-6")
+
+    @property
+    def oldest_id(self) -> int | None:
+        return self.items[0].message_id if self.items else None
+
+    def ids(self) -> set[int]:
+        return {item.message_id for item in self.items}
+
+    def _make(self, message: dict[str, Any]) -> Item:
+        if message["role"] == "user":
+            return UserMessage(self.viewer, message, self.on_edit)
+        answer = AnswerView(
+            self.viewer,
+            message_id=message["id"],
+            model=message.get("model"),
+            on_regenerate=self.on_regenerate,
+        )
+        answer.show_message(message)
+        return answer
+
+    def show(self, messages: list[dict[str, Any]], has_more: bool) -> None:
+        with self.box:
+            self.items.extend(self._make(message) for message in messages)
+        self._set_more(has_more)
+        self.refresh()
+
+    def prepend(self, messages: list[dict[str, Any]], has_more: bool) -> None:
+        """Older messages go above the ones shown, in one container moved to the top."""
+        with self.box, ui.column().classes("w-full gap-6") as page:
+            older = [self._make(message) for message in messages]
+        page.move(self.box, target_index=0)
+        self.items[:0] = older
+        self._set_more(has_more)
+        self.refresh()
+
+    def _set_more(self, has_more: bool) -> None:
+        self.has_more = has_more
+        self.older.set_visibility(has_more)
+
+    def begin_answer(self, start: dict[str, Any], model: str | None) -> AnswerView:
+        """A new answer started (here or elsewhere): show its question and an empty answer."""
+        question = start["user_message"]
+        shown = next((item for item in self.items if item.message_id == question["id"]), None)
+        if isinstance(shown, UserMessage):
+            shown.set_content(question["content"])
+            index = self.items.index(shown)
+            for item in self.items[index + 1 :]:  # the answer being replaced
+                item.root.delete()
+            del self.items[index + 1 :]
+        else:
+            with self.box:
+                self.items.append(UserMessage(self.viewer, question, self.on_edit))
+        with self.box:
+            answer = AnswerView(
+                self.viewer,
+                message_id=start["assistant_message_id"],
+                model=model,
+                on_regenerate=self.on_regenerate,
+            )
+        answer.start_live()
+        self.items.append(answer)
+        self.refresh()
+        return answer
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Only the last answer can be regenerated and only the last question edited."""
+        self.empty.set_visibility(not self.items)
+        last_user = max(
+            (i for i, item in enumerate(self.items) if isinstance(item, UserMessage)), default=-1
+        )
+        for index, item in enumerate(self.items):
+            if isinstance(item, UserMessage):
+                item.set_position(last=index == last_user, busy=self.busy)
+            else:
+                item.set_position(last=index == len(self.items) - 1, busy=self.busy)

@@ -1,0 +1,33 @@
+"""Small building blocks shared by the pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from nicegui import ui
+
+E = TypeVar("E", bound=ui.element)
+
+
+def hint(element: E, text: str) -> E:
+    """A native tooltip and an accessible name, without an extra element."""
+    element.props["title"] = text
+    element.props["aria-label"] = text
+    return element
+
+
+def icon_button(
+    icon: str, label: str, on_click: Callable[..., Any], *, marker: str = ""
+) -> ui.button:
+    """A quiet round icon button, named by ``label``."""
+    button = hint(ui.button(icon=icon, on_click=on_click).props("flat round dense size=sm"), label)
+    if marker:
+        button.mark(marker)
+    return button
+
+
+def typing_dots() -> ui.html:
+    return ui.html("<span></span><span></span><span></span>", sanitize=False).classes(
+        "bk-dots py-2"
+    )

@@ -1,0 +1,180 @@
+"""Real-browser tests: the real server in a child process, Debian's Chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SHOTS = ROOT / "tests" / "screenshots"
+PASSWORD = "correct horse battery"
+
+if not Path(CHROMIUM).exists():  # CI installs it; elsewhere these tests cannot run
+    collect_ignore_glob = ["test_*.py"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url + "/api/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not start:\n{log.read_text()}")
+
+
+class Server:
+    def __init__(self, url: str, data_dir: Path) -> None:
+        self.url = url
+        self.data_dir = data_dir
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.data_dir / 'beykusay.db'}"
+
+
+@pytest.fixture(scope="package")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data_dir = tmp_path_factory.mktemp("browser-data")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_CURRENT_TEST", "DATABASE_URL"}}
+    env.update(
+        PORT=str(port),
+        HOST="127.0.0.1",
+        DATA_DIR=str(data_dir),
+        GOOGLE_API_KEY="",
+        DEMO_DELAY="0.08",  # slow enough to reload and stop mid-answer
+        SHUTDOWN_GRACE_SECONDS="1",
+        BEYKUSAY_ENV="development",
+    )
+    log = data_dir / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "main.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process, log)
+        yield Server(url, data_dir)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    # Package scope, not session: while Playwright's sync API is open it keeps an event
+    # loop running in this thread, and the asyncio tests after these could not start theirs.
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    ctx.set_default_timeout(15_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    page = context.new_page()
+    errors = watch(page)
+    yield page
+    assert not errors, errors
+
+
+def watch(page: Page) -> list[str]:
+    """Collect script errors and any alert/confirm/prompt: none may happen."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    def on_dialog(dialog: object) -> None:
+        errors.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    return errors
+
+
+def shot(page: Page, name: str, **kwargs: object) -> Path:
+    """Save a screenshot for people to look at (tests/screenshots/ is git-ignored)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), **kwargs)  # type: ignore[arg-type]
+    return path
+
+
+_names = iter(range(1, 10_000))
+
+
+def register(page: Page, server: Server, prefix: str = "user") -> str:
+    """Create a fresh account through the form; ends on the chat page."""
+    name = f"{prefix}{next(_names)}_{os.getpid() % 1000}"
+    page.goto(server.url + "/register")
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Repeat password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url("**/chat")
+    page.locator("textarea").wait_for()
+    return name
+
+
+def seed_chat(server: Server, username: str, messages: list[tuple[str, str]], title: str) -> int:
+    """Write a chat with ``(role, content)`` messages straight into the server's database."""
+    from sqlmodel import Session, select
+
+    from beykusay.db import make_engine
+    from beykusay.models import Chat, Message, User
+
+    engine = make_engine(server.database_url)
+    try:
+        with Session(engine) as session:
+            user = session.exec(select(User).where(User.username_key == username.lower())).one()
+            chat = Chat(user_id=user.id or 0, title=title, auto_title=False, model="BeykusChat")
+            session.add(chat)
+            session.commit()
+            session.refresh(chat)
+            session.add_all(
+                Message(
+                    chat_id=chat.id or 0,
+                    role=role,
+                    content=content,
+                    model="BeykusChat" if role == "assistant" else None,
+                )
+                for role, content in messages
+            )
+            session.commit()
+            return chat.id or 0
+    finally:
+        engine.dispose()

@@ -1,0 +1,121 @@
+"""The chat list: newest first, search, new chat, rename, delete, paging; missing chats."""
+
+from __future__ import annotations
+
+from nicegui import ElementFilter, ui
+from nicegui.testing import User
+
+from beykusay.models import Chat
+from beykusay.services import ui_support
+from tests.ui.conftest import PASSWORD, Register, eventually
+
+
+def make_chats(titles: list[str]) -> list[Chat]:
+    """Chats for the first user, oldest first (the list shows them newest first)."""
+    made = []
+    for title in titles:
+        chat = ui_support.create_chat(1, None)
+        made.append(ui_support.update_chat(1, chat.id or 0, title=title))
+    return made
+
+
+def shown_titles(user: User) -> list[str]:
+    with user:
+        labels = list(ElementFilter(kind=ui.label, marker="chat-title", local_scope=False))
+    return [label.text for label in sorted(labels, key=lambda label: label.id)]
+
+
+async def test_chats_are_listed_newest_first(user: User, register: Register) -> None:
+    await register()
+    make_chats(["Oldest", "Middle", "Newest"])
+    await user.open("/chat")
+    assert shown_titles(user) == ["Newest", "Middle", "Oldest"]
+
+
+async def test_new_chat_opens_an_empty_conversation(user: User, register: Register) -> None:
+    await register()
+    chat = make_chats(["Existing"])[0]
+    await user.open(f"/chat/{chat.id}")
+    user.find(marker="new-chat").click()
+    await user.should_see("How can I help you today?", retries=30)
+
+
+async def test_search_filters_by_title_and_text_in_any_alphabet(
+    user: User, register: Register
+) -> None:
+    await register()
+    make_chats(["Привет, мир", "Shopping list", "100% sure"])
+    await user.open("/chat")
+    user.find(marker="search").type("привет")
+    await eventually(lambda: shown_titles(user) == ["Привет, мир"])
+    user.find(marker="search").clear().type("%")
+    await eventually(lambda: shown_titles(user) == ["100% sure"])
+    user.find(marker="search").clear().type("nothing like this")
+    await user.should_see("Nothing found.", retries=30)
+    user.find(marker="search").clear()
+    await eventually(lambda: len(shown_titles(user)) == 3)
+
+
+async def test_rename_a_chat(user: User, register: Register) -> None:
+    await register()
+    chat = make_chats(["Old name"])[0]
+    await user.open(f"/chat/{chat.id}")
+    user.find(marker=f"rename-{chat.id}").click()
+    await user.should_see(marker="rename-input", retries=30)
+    user.find(marker="rename-input").clear().type("   ")
+    user.find(marker="rename-save").click()
+    await user.should_see("A title needs 1–200 characters.", retries=30)
+    user.find(marker="rename-input").clear().type("  New name  ")
+    user.find(marker="rename-save").click()
+    await eventually(lambda: shown_titles(user) == ["New name"])
+    assert ui_support.get_chat(1, chat.id or 0).title == "New name"
+
+
+async def test_delete_asks_first(user: User, register: Register) -> None:
+    await register()
+    keep, doomed = make_chats(["Keep me", "Delete me"])
+    await user.open(f"/chat/{keep.id}")
+    user.find(marker=f"delete-{doomed.id}").click()
+    await user.should_see("Delete chat?", retries=30)
+    await user.should_see("“Delete me” and all its messages will be deleted for good.")
+    user.find("Cancel").click()
+    await user.should_not_see("Delete chat?", retries=30)
+    assert shown_titles(user) == ["Delete me", "Keep me"]
+    user.find(marker=f"delete-{doomed.id}").click()
+    await user.should_see(marker="delete-confirm", retries=30)
+    user.find(marker="delete-confirm").click()
+    await eventually(lambda: shown_titles(user) == ["Keep me"])
+    await user.should_see("Chat deleted.")
+
+
+async def test_deleting_the_open_chat_goes_to_a_new_one(user: User, register: Register) -> None:
+    await register()
+    chat = make_chats(["Open one"])[0]
+    await user.open(f"/chat/{chat.id}")
+    user.find(marker=f"delete-{chat.id}").click()
+    await user.should_see(marker="delete-confirm", retries=30)
+    user.find(marker="delete-confirm").click()
+    await user.should_see("No chats yet.", retries=50)
+    await user.should_see("How can I help you today?")
+
+
+async def test_many_chats_come_in_pages(user: User, register: Register) -> None:
+    await register()
+    make_chats([f"Chat {n}" for n in range(55)])
+    await user.open("/chat")
+    assert len(shown_titles(user)) == 50
+    user.find(marker="more-chats").click()
+    await eventually(lambda: len(shown_titles(user)) == 55)
+    await user.should_not_see(marker="more-chats")
+
+
+async def test_missing_and_foreign_chats_are_not_found(user: User, register: Register) -> None:
+    other = ui_support.register("mallory", PASSWORD)
+    foreign = ui_support.create_chat(other.id or 0, None)
+    await register()
+    await user.open(f"/chat/{foreign.id}")
+    await user.should_see("This chat does not exist or was deleted.")
+    await user.open("/chat/999999")
+    await user.should_see(marker="chat-missing")
+    await user.open("/chat/99999999999999")
+    await user.should_see(marker="chat-missing")
