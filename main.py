@@ -5,7 +5,8 @@ from __future__ import annotations
 from nicegui import app, ui
 
 import pages  # noqa: F401  (registers the @ui.page routes)
-from beykusay.api.router import install_api
+from beykusay.api.fastlane import route_api_past_pages
+from beykusay.api.router import build_api
 from beykusay.app import start, stop
 from beykusay.config import get_settings
 from beykusay.hardening import Hardening
@@ -13,7 +14,7 @@ from pages import assets
 from pages.auth import AuthMiddleware
 
 settings = get_settings()
-install_api(app)
+route_api_past_pages(app, build_api(max_body_bytes=settings.max_body_bytes))
 app.add_middleware(AuthMiddleware)
 # Added last, so it wraps everything: every response gets the headers, even redirects.
 app.add_middleware(Hardening, max_body_bytes=settings.max_body_bytes)
@@ -32,7 +33,6 @@ if __name__ in {"__main__", "__mp_main__"}:
         storage_secret=settings.signing_key(),
         dark=None,
         tailwind=False,  # the few utility classes the pages use are in pages/static/beykusay.css
-        fastapi_docs=True,  # /docs and /openapi.json for API clients
         # On SIGTERM open streams get this long to finish before answers are interrupted.
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )

@@ -43,6 +43,7 @@ def build_state(settings: Settings) -> AppState:
         provider=provider,
         generation=generation,
         login_guard=LoginGuard(login_limiter),
+        signing_key=settings.signing_key(),
     )
 
 

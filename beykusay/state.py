@@ -16,6 +16,7 @@ class AppState:
     provider: Provider
     generation: GenerationManager
     login_guard: LoginGuard
+    signing_key: str  # read once: in development it lives in a file
 
 
 _state: AppState | None = None

@@ -6,7 +6,9 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from beykusay import __version__
 from beykusay.api import accounts, chats, messages, meta
+from beykusay.hardening import Hardening
 from beykusay.services.errors import ServiceError, TooManyAttempts
 
 api_router = APIRouter(prefix="/api")
@@ -30,7 +32,16 @@ async def validation_error_handler(_request: Request, exc: Exception) -> JSONRes
     return JSONResponse({"detail": errors}, status_code=422)
 
 
-def install_api(app: FastAPI) -> None:
-    app.include_router(api_router)
-    app.add_exception_handler(ServiceError, service_error_handler)
-    app.add_exception_handler(RequestValidationError, validation_error_handler)
+def build_api(*, max_body_bytes: int) -> FastAPI:
+    """The REST API as an app of its own, with its docs at /docs and /openapi.json."""
+    api = FastAPI(
+        title="BeykuSay API",
+        version=__version__,
+        description="Accounts, chats and streamed answers for scripts. See API.md.",
+        redoc_url=None,
+    )
+    api.include_router(api_router)
+    api.add_exception_handler(ServiceError, service_error_handler)
+    api.add_exception_handler(RequestValidationError, validation_error_handler)
+    api.add_middleware(Hardening, max_body_bytes=max_body_bytes)
+    return api
