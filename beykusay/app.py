@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from beykusay.config import Settings, get_settings
 from beykusay.db import init_engine, new_session
 from beykusay.generation import GenerationManager
 from beykusay.providers import make_provider
 from beykusay.ratelimit import Limiter, RedisSlidingWindowLimiter, SlidingWindowLimiter
-from beykusay.relay import RedisRelay
 from beykusay.services.accounts import LoginGuard
 from beykusay.services.instances import reap_orphans
 from beykusay.services.messages import interrupt_streaming
 from beykusay.state import AppState, get_state_or_none, set_state
+
+if TYPE_CHECKING:
+    from beykusay.relay import RedisRelay
 
 log = logging.getLogger("beykusay")
 
@@ -32,6 +35,8 @@ def build_state(settings: Settings) -> AppState:
         send_limiter: Limiter = RedisSlidingWindowLimiter(
             url=settings.redis_url, prefix=prefix, **sends
         )
+        from beykusay.relay import RedisRelay  # redis is an extra, for several instances
+
         relay = RedisRelay(settings.redis_url, prefix=settings.redis_prefix)
     else:
         login_limiter, send_limiter = SlidingWindowLimiter(**logins), SlidingWindowLimiter(**sends)

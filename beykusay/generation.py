@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from beykusay import prompts
 from beykusay.catalog import MODELS
@@ -33,12 +33,14 @@ from beykusay.providers.base import (
     Usage,
 )
 from beykusay.ratelimit import Limiter
-from beykusay.relay import RedisRelay, RemoteSubscription
 from beykusay.schemas import MessageOut
 from beykusay.services import instances
 from beykusay.services import messages as message_service
 from beykusay.services.errors import Conflict, TooManyAttempts, Unavailable
 from beykusay.think import ThinkSplitter
+
+if TYPE_CHECKING:  # redis is only installed for several instances
+    from beykusay.relay import RedisRelay, RemoteSubscription
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +132,11 @@ class Subscription:
 
     async def next(self, timeout: float | None = None) -> Event | None:
         """The next event, or None when ``timeout`` passes first."""
+        if not self.queue.empty():
+            return self.queue.get_nowait()
         try:
-            return await asyncio.wait_for(self.queue.get(), timeout)
+            async with asyncio.timeout(timeout):  # no extra task per event, unlike wait_for
+                return await self.queue.get()
         except TimeoutError:
             return None
 

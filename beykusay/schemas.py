@@ -37,6 +37,7 @@ Password = Annotated[Text, StringConstraints(min_length=8, max_length=128)]
 Title = Annotated[
     Text,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_not_blank),
 ]
 MessageText = Annotated[
     Text, StringConstraints(min_length=1, max_length=32000), AfterValidator(_not_blank)
