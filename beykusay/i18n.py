@@ -75,6 +75,7 @@ EN: dict[str, str] = {
     "save_and_send": "Send",
     "retry": "Retry",
     "stopped": "Stopped",
+    "history_trimmed": "The {count} oldest messages were left out to fit the model's memory.",
     "interrupted": "The server stopped while this answer was being written.",
     "answer_failed": "The answer failed",
     "busy": "An answer is being written. Stop it or wait a moment.",
@@ -177,6 +178,9 @@ RU: dict[str, str] = {
     "save_and_send": "Отправить",
     "retry": "Повторить",
     "stopped": "Остановлено",
+    "history_trimmed": (
+        "Самые старые сообщения ({count}) не поместились в память модели и не были отправлены."
+    ),
     "interrupted": "Сервер остановился, пока писался этот ответ.",
     "answer_failed": "Ответ не получен",
     "busy": "Ответ ещё пишется. Остановите его или подождите.",

@@ -165,6 +165,11 @@ class AnswerView:
                     t("retry"), icon="refresh", on_click=self.on_regenerate
                 )
                 self.retry_button.props("outline dense no-caps").mark("retry")
+        omitted = message.get("history_omitted") or 0
+        if omitted:  # the oldest messages did not fit the history budget
+            with self.root, ui.row().classes("bk-status items-center gap-1"):
+                ui.icon("history_toggle_off", size="16px")
+                ui.label(t("history_trimmed", count=omitted)).mark("history-trimmed")
         label = MODELS[self.model].label if self.model in MODELS else ""
         if self.status == "stopped":
             label = f"{label} · {t('stopped')}" if label else t("stopped")

@@ -246,3 +246,16 @@ async def test_busy_chat_refuses_a_second_question(user: User, register: Registe
     user.find(marker="stop").click()
     await answered(user)
     await asyncio.sleep(0)
+
+
+async def test_the_answer_says_when_old_messages_were_left_out(
+    user: User, register: Register
+) -> None:
+    await register()
+    get_state().settings.history_max_chars = 1000
+    await send(user, "A long first question. " + "x" * 900)
+    await answered(user)
+    await user.should_not_see(marker="history-trimmed")  # nothing left out yet
+    await send(user, "And a second one?")
+    await user.should_see(marker="history-trimmed", retries=200)
+    await user.should_see("oldest messages were left out")
