@@ -15,6 +15,7 @@ from beykusay.state import get_state
 from pages import auth
 from pages.auth import Viewer, get_viewer, safe_target
 from pages.frame import frame
+from pages.widgets import busy
 
 
 def _client_address() -> str:
@@ -49,25 +50,21 @@ async def login_page(redirect_to: str | None = None) -> RedirectResponse | None:
             if not username.value or not password.value:
                 _show(error, t("fill_in"))
                 return
-            button.props("loading")
-            button.disable()
             try:
-                user = await asyncio.to_thread(
-                    ui_support.login,
-                    guard=get_state().login_guard,
-                    username=username.value,
-                    password=password.value,
-                    client=_client_address(),
-                )
+                with busy(button):
+                    user = await asyncio.to_thread(
+                        ui_support.login,
+                        guard=get_state().login_guard,
+                        username=username.value,
+                        password=password.value,
+                        client=_client_address(),
+                    )
             except TooManyAttempts as exc:
                 _show(error, t("too_many_attempts", seconds=exc.retry_after))
                 return
             except InvalidCredentials:
                 _show(error, t("invalid_credentials"))
                 return
-            finally:
-                button.props(remove="loading")
-                button.enable()
             auth.log_in(user)
             ui.navigate.to(target)
 
@@ -125,18 +122,14 @@ async def register_page() -> RedirectResponse | None:
             if password.value != repeat.value:
                 _show(error, t("passwords_differ"))
                 return
-            button.props("loading")
-            button.disable()
             try:
-                user = await asyncio.to_thread(
-                    ui_support.register, credentials.username, credentials.password
-                )
+                with busy(button):
+                    user = await asyncio.to_thread(
+                        ui_support.register, credentials.username, credentials.password
+                    )
             except Conflict:
                 _show(error, t("username_taken"))
                 return
-            finally:
-                button.props(remove="loading")
-                button.enable()
             auth.log_in(user)
             ui.navigate.to("/chat")
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from nicegui import ui
@@ -31,3 +32,15 @@ def typing_dots() -> ui.html:
     return ui.html("<span></span><span></span><span></span>", sanitize=False).classes(
         "bk-dots py-2"
     )
+
+
+@contextmanager
+def busy(button: ui.button) -> Iterator[None]:
+    """Show a spinner on ``button`` and keep it disabled while the block runs."""
+    button.props("loading")
+    button.disable()
+    try:
+        yield
+    finally:
+        button.props(remove="loading")
+        button.enable()
