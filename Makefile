@@ -32,8 +32,9 @@ lint: $(VENV)/.test-installed
 test: $(VENV)/.test-installed chromium lint
 	$(BIN)/pytest -q
 
-bench: $(VENV)/.test-installed
-	@for script in tests/bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+bench: $(VENV)/.test-installed chromium
+	$(BIN)/python -m tests.bench.stream_render
+	$(BIN)/python -m tests.bench.load
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
