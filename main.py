@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from nicegui import app, ui
 
 import pages  # noqa: F401  (registers the @ui.page routes)
@@ -22,7 +24,19 @@ assets.install()
 app.on_startup(start)
 app.on_shutdown(stop)
 
+
+def freeze_startup_objects() -> None:
+    """What start-up built lives as long as the process: keep the collector off it.
+
+    Full garbage collections otherwise walk every NiceGUI and SDK object again and
+    again, and each such pause delays every stream at once.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 if __name__ in {"__main__", "__mp_main__"}:
+    app.on_startup(freeze_startup_objects)
     ui.run(
         host=settings.host,
         port=settings.port,

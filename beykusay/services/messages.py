@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select, update
 
 from beykusay.db import utcnow
@@ -173,13 +174,22 @@ def history(
 
 def save_progress(*, session: Session, answers: dict[int, dict[str, Any]]) -> None:
     """Write several growing answers in one transaction (only those still streaming)."""
-    now = utcnow()
-    for message_id, values in answers.items():
-        session.exec(
-            update(Message)
-            .where(col(Message.id) == message_id, col(Message.status) == STREAMING)
-            .values(**values, updated_at=now)
+    table = Message.__table__  # type: ignore[attr-defined]
+    statement = (
+        table.update()
+        .where(table.c.id == bindparam("row_id"), table.c.status == STREAMING)
+        .values(
+            content=bindparam("new_content"),
+            thinking=bindparam("new_thinking"),
+            updated_at=bindparam("now"),
         )
+    )
+    now = utcnow()
+    rows = [
+        {"row_id": row_id, "new_content": v["content"], "new_thinking": v["thinking"], "now": now}
+        for row_id, v in answers.items()
+    ]
+    session.connection().execute(statement, rows)  # one executemany for the whole batch
     session.commit()
 
 
