@@ -237,7 +237,7 @@ class GenerationManager:
             },
         )
         if self.relay is not None:
-            await self.relay.begin(chat_id, live.start)
+            self.relay.begin(chat_id, live.start)
             live.mirror = self.relay.publish
         self._live[chat_id] = live
         live.task = asyncio.create_task(

@@ -75,10 +75,15 @@ def merge_replay(events: list[Event]) -> list[Event]:
 
 class RedisRelay:
     def __init__(self, url: str, prefix: str = "beykusay:") -> None:
-        self.redis = aioredis.from_url(url)
+        # A blocking pool: a burst of answers waits for a connection instead of failing.
+        self.redis = aioredis.Redis(
+            connection_pool=aioredis.BlockingConnectionPool.from_url(
+                url, max_connections=64, timeout=20
+            )
+        )
         self.prefix = prefix
         self.stop_channel = prefix + "stop"
-        self._outbox: asyncio.Queue[tuple[str, Event, int | None]] = asyncio.Queue()
+        self._outbox: asyncio.Queue[tuple[str, Event, int | None, bool]] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         self._listener: asyncio.Task[None] | None = None
 
@@ -87,15 +92,17 @@ class RedisRelay:
 
     # -- writing ------------------------------------------------------------------
 
-    def publish(self, chat_id: int, event: Event, *, ttl: int | None = None) -> None:
+    def publish(
+        self, chat_id: int, event: Event, *, ttl: int | None = None, fresh: bool = False
+    ) -> None:
         """Queue an event for the answer's stream; a single writer batches them in order."""
-        self._outbox.put_nowait((self.answer_key(chat_id), event, ttl))
+        self._outbox.put_nowait((self.answer_key(chat_id), event, ttl, fresh))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_loop(), name="relay-writer")
 
-    async def begin(self, chat_id: int, start: Event) -> None:
-        await self.redis.delete(self.answer_key(chat_id))
-        self.publish(chat_id, start, ttl=ANSWER_TTL)
+    def begin(self, chat_id: int, start: Event) -> None:
+        """Start the answer's stream afresh (an older one of that chat is dropped first)."""
+        self.publish(chat_id, start, ttl=ANSWER_TTL, fresh=True)
 
     async def _write_loop(self) -> None:
         while True:
@@ -104,7 +111,9 @@ class RedisRelay:
             while not self._outbox.empty() and len(batch) < 1000:
                 batch.append(self._outbox.get_nowait())
             pipe = self.redis.pipeline(transaction=False)
-            for key, event, ttl in batch:
+            for key, event, ttl, fresh in batch:
+                if fresh:
+                    pipe.delete(key)
                 pipe.xadd(key, {"e": json.dumps(event, ensure_ascii=False)})
                 if ttl is not None:
                     pipe.expire(key, ttl)
