@@ -467,7 +467,7 @@ def fmt(value: float, digits: int = 0) -> str:
 
 def report(args: argparse.Namespace, users: int, baseline: Phase, app: Phase) -> tuple[str, bool]:
     def row(label: str, base: str, ours: str) -> str:
-        return f"{label:<34}{base:>18}{ours:>22}"
+        return f"{label:<34}{base:>18}  {ours:>28}"
 
     def cpu(phase: Phase, label: str) -> str:
         spent = sum(v for k, v in phase.cpu.items() if k.startswith(label))
