@@ -9,12 +9,22 @@ share the database and Redis, like instances behind a sticky load balancer). Use
 registered and logged in, and their chats created, before anything is timed (argon2
 costs ~150 ms of CPU a hash; users x chats-per-user gives the N chats).
 
-Two timed phases, in this order, in one asyncio process with httpx:
+Two timed phases, in this order, in one asyncio process (streams read with aiohttp, which
+costs the client a fifth of httpx's CPU per chunk; set-up and read-back use httpx):
   baseline  N concurrent streams read straight from the fake's streamGenerateContent
   app       N concurrent `POST /api/chats/{id}/messages` streams (SSE), one per chat
 The phases run one after the other, not together: concurrently, the app's CPU use would
 slow the baseline too and hide part of the app's cost in the ratio. Both phases share the
-machine, the client and its parsing, so the ratio isolates what the app adds.
+machine, the client and its parsing, so the ratio isolates what the app adds. All N
+streams start at once unless --ramp spreads them.
+
+The table also shows the CPU each process used (and the rest of the machine, and what
+the hypervisor stole: on a shared host that noise moves the ratio a lot), and a steady
+state: from the moment every stream has its first text to the first stream's end, when
+only chunks flow; "app server ms per chunk" there is the server's cost of one chunk.
+--profile DIR samples the first server with py-spy while streams start and while they
+flow; --dump FILE writes every stream's event times; --app-dir runs another copy of the
+app (to measure a change before making it).
 
 Measured per phase: errors (non-200, connection failures, an `error` event, no final
 event, a status other than complete, or streamed text that differs from the fake's),
@@ -65,7 +75,7 @@ from tests.bench.loadlib import (
     expected_answer,
     fake_stream,
     fresh_postgres,
-    machine_busy_seconds,
+    machine_cpu_seconds,
     memory_kib,
     percentile,
     start_profiler,
@@ -219,8 +229,10 @@ class Meter:
     def _read(self) -> dict[str, float]:
         found = {label: cpu_seconds(pid) for label, pid in self.pids.items()}
         found["client"] = time.process_time()
+        busy, steal = machine_cpu_seconds()
         # the rest of the machine: PostgreSQL, Redis, and whatever else runs meanwhile
-        found["other"] = machine_busy_seconds() - sum(found.values())
+        found["other"] = busy - sum(found.values())
+        found["steal"] = steal  # CPU time the hypervisor gave to other machines
         return found
 
     def _sample(self) -> None:
@@ -514,6 +526,7 @@ def report(args: argparse.Namespace, users: int, baseline: Phase, app: Phase) ->
         row("CPU: fake Gemini", cpu(baseline, "fake"), cpu(app, "fake")),
         row("CPU: load client", cpu(baseline, "client"), cpu(app, "client")),
         row("CPU: rest of machine", cpu(baseline, "other"), cpu(app, "other")),
+        row("CPU: stolen by the hypervisor", cpu(baseline, "steal"), cpu(app, "steal")),
         row("app server CPU per chunk ms (all)", "-", fmt(per_chunk, 2)),
     ]  # fmt: skip
     for phase in (baseline, app):

@@ -110,12 +110,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
 
 
-def machine_busy_seconds() -> float:
-    """CPU seconds all processes of the machine have used (from /proc/stat)."""
+def machine_cpu_seconds() -> tuple[float, float]:
+    """CPU seconds all processes of the machine have used, and seconds the hypervisor
+    took from this machine's virtual CPUs (steal), from /proc/stat."""
     with open("/proc/stat") as stat:
         fields = [int(x) for x in stat.readline().split()[1:]]
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return (sum(fields[:8]) - idle) / CLK_TCK
+    user, nice, system, _idle, _iowait, irq, softirq = fields[:7]
+    steal = fields[7] if len(fields) > 7 else 0
+    return (user + nice + system + irq + softirq) / CLK_TCK, steal / CLK_TCK
 
 
 def descendants(pid: int) -> list[int]:
