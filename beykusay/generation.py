@@ -222,10 +222,19 @@ class GenerationManager:
         self._check_send_rate(user.id)
         self._reserved.add(chat_id)
         try:
-            turn = await asyncio.to_thread(self._in_session, begin)
+            # Shielded: once the turn is committed its task must start, even if the
+            # request that asked for it is cancelled meanwhile (else it stays streaming).
+            starting = asyncio.ensure_future(self._begin_turn(user, chat_id, model, begin))
+            return await asyncio.shield(starting)
         finally:
             self._reserved.discard(chat_id)
-        assert user.id is not None and turn.assistant_message.id is not None
+
+    async def _begin_turn(
+        self, user: User, chat_id: int, model: str, begin: Callable[[Any], Any]
+    ) -> LiveAnswer:
+        assert user.id is not None
+        turn = await asyncio.to_thread(self._in_session, begin)
+        assert turn.assistant_message.id is not None
         live = LiveAnswer(
             chat_id=chat_id,
             message_id=turn.assistant_message.id,
