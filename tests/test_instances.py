@@ -146,9 +146,7 @@ def test_killing_a_mid_answer_lets_b_mark_it_interrupted(
     auth = register(api_a)
     chat = api_a.post("/chats", json={}, headers=auth).json()["id"]
     fake_gemini.enqueue(slow_reply(400))
-    _thread, events = start_in_background(
-        api_a, f"/chats/{chat}/messages", auth, {"content": "go"}
-    )
+    _thread, events = start_in_background(api_a, f"/chats/{chat}/messages", auth, {"content": "go"})
     wait_for(lambda: len(events) > 20)
     time.sleep(1.2)  # let A save some of the answer
     a.kill()

@@ -8,7 +8,7 @@ from nicegui.testing import User
 
 from beykusay.db import new_session
 from beykusay.models import Message
-from beykusay.services import ui_support
+from beykusay.services import operations
 from tests.ui.conftest import Register
 
 ANSWER = """Answer {n}: here is **some** markdown with a list
@@ -39,7 +39,7 @@ def seed(chat_id: int, count: int) -> None:
 
 async def test_a_long_chat_opens_quickly_and_pages_back(user: User, register: Register) -> None:
     await register()
-    chat = ui_support.create_chat(1, None)
+    chat = operations.create_chat(1, None)
     assert chat.id is not None
     seed(chat.id, 2000)
 
@@ -62,7 +62,7 @@ async def test_the_older_button_goes_away_at_the_first_message(
     user: User, register: Register
 ) -> None:
     await register()
-    chat = ui_support.create_chat(1, None)
+    chat = operations.create_chat(1, None)
     seed(chat.id or 0, 50)
     await user.open(f"/chat/{chat.id}")
     user.find(marker="load-older").click()
