@@ -44,7 +44,9 @@ if __name__ in {"__main__", "__mp_main__"}:
         favicon="💬",
         reload=False,
         show=False,
-        storage_secret=settings.signing_key(),
+        storage_secret=settings.storage_secret(),
+        session_middleware_kwargs={"https_only": settings.session_cookie_is_secure},
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         dark=None,
         tailwind=False,  # the few utility classes the pages use are in pages/static/beykusay.css
         # On SIGTERM open streams get this long to finish before answers are interrupted.

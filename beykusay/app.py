@@ -48,7 +48,7 @@ def build_state(settings: Settings) -> AppState:
         provider=provider,
         generation=generation,
         login_guard=LoginGuard(login_limiter),
-        signing_key=settings.signing_key(),
+        signing_key=settings.token_signing_key(),
     )
 
 
@@ -72,7 +72,7 @@ def start(settings: Settings | None = None) -> AppState:
     and no request may arrive before the database is ready.
     """
     settings = settings or get_settings()
-    settings.signing_key()  # create the development key now, not on a first request
+    settings.token_signing_key()  # create the development key now, not on a first request
     recovered = _open_database(settings)
     if recovered:
         log.warning(

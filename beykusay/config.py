@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -51,6 +53,16 @@ class Settings(BaseSettings):
     redis_prefix: str = "beykusay:"
     heartbeat_interval: float = Field(2.0, gt=0)
     heartbeat_timeout: float = Field(10.0, gt=0)
+    # None (unset or empty): Secure in production, not in development (plain HTTP).
+    session_cookie_secure: bool | None = None
+    # Proxies whose X-Forwarded-For/-Proto are believed (IPs or CIDRs, comma-separated);
+    # empty: none, so a client can't pick its own address for the login limit.
+    forwarded_allow_ips: str = ""
+
+    @field_validator("session_cookie_secure", mode="before")
+    @classmethod
+    def _empty_means_default(cls, value: object) -> object:
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:
@@ -72,8 +84,25 @@ class Settings(BaseSettings):
             "BeykusSmallR": self.model_beykus_small_r,
         }
 
-    def signing_key(self) -> str:
-        """SECRET_KEY, or in development a random key kept in the data folder."""
+    @property
+    def session_cookie_is_secure(self) -> bool:
+        if self.session_cookie_secure is None:
+            return self.environment == "production"
+        return self.session_cookie_secure
+
+    def token_signing_key(self) -> str:
+        """The key that signs and checks login tokens (JWTs)."""
+        return derive_key(self._secret(), "access-token")
+
+    def storage_secret(self) -> str:
+        """The key that signs NiceGUI's browser-session cookie."""
+        return derive_key(self._secret(), "browser-session")
+
+    def _secret(self) -> str:
+        """SECRET_KEY, or in development a random key kept in the data folder.
+
+        Never used as a key itself: each use gets a key of its own derived from it.
+        """
         if self.secret_key:
             return self.secret_key
         path = self.data_dir / "secret_key"
@@ -83,6 +112,16 @@ class Settings(BaseSettings):
             with os.fdopen(fd, "w") as file:
                 file.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
+
+
+def derive_key(secret: str, purpose: str) -> str:
+    """A key for one purpose only: HMAC-SHA256 of the purpose's label under the secret.
+
+    Keys for different purposes are unrelated, so a key that leaks from one place (say
+    the cookie key) cannot sign for another (login tokens), and SECRET_KEY stays unused.
+    """
+    label = f"beykusay/{purpose}/v1".encode()
+    return hmac.new(secret.encode(), label, hashlib.sha256).hexdigest()
 
 
 @lru_cache

@@ -22,12 +22,16 @@ WINDOW_SECONDS = 300
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     """A server of our own that allows only three failed logins (no Gemini needed).
 
-    Client addresses come from X-Forwarded-For, which the server trusts from 127.0.0.1
-    (as behind a local reverse proxy); each test uses addresses of its own.
+    Client addresses come from X-Forwarded-For, which the server is told to trust from
+    127.0.0.1 (as behind a local reverse proxy); each test uses addresses of its own.
     """
     process = ServerProcess(
         tmp_path_factory.mktemp("ratelimit"),
-        {"LOGIN_MAX_FAILURES": str(MAX_FAILURES), "LOGIN_WINDOW_SECONDS": str(WINDOW_SECONDS)},
+        {
+            "LOGIN_MAX_FAILURES": str(MAX_FAILURES),
+            "LOGIN_WINDOW_SECONDS": str(WINDOW_SECONDS),
+            "FORWARDED_ALLOW_IPS": "127.0.0.1",
+        },
     ).start()
     with httpx.Client(base_url=process.url + "/api", timeout=30) as client:
         yield client

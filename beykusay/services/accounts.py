@@ -78,7 +78,7 @@ def issue_token(*, user: User, settings: Settings) -> AccessToken:
     return create_access_token(
         user_id=user.id,
         token_version=user.token_version,
-        key=settings.signing_key(),
+        key=settings.token_signing_key(),
         minutes=settings.access_token_minutes,
     )
 
