@@ -35,6 +35,7 @@ test: $(VENV)/.test-installed chromium lint
 bench: $(VENV)/.test-installed chromium
 	$(BIN)/python -m tests.bench.stream_render
 	$(BIN)/python -m tests.bench.load
+	$(BIN)/python -m tests.bench.long_chat
 	$(BIN)/python -m tests.bench.login_timing
 
 clean:
