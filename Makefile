@@ -28,6 +28,7 @@ chromium:
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test: $(VENV)/.test-installed chromium lint
 	$(BIN)/pytest -q

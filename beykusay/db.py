@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -17,6 +17,8 @@ from sqlmodel import Session, create_engine
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 _engine: Engine | None = None
+
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -107,3 +109,9 @@ def new_session() -> Session:
 def get_session() -> Iterator[Session]:
     with new_session() as session:
         yield session
+
+
+def in_session(work: Callable[[Session], T]) -> T:
+    """Run ``work`` in a session of its own (for ``asyncio.to_thread``)."""
+    with new_session() as session:
+        return work(session)

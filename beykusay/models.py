@@ -9,6 +9,9 @@ from sqlmodel import Field, SQLModel
 
 from beykusay.db import UTCDateTime, utcnow
 
+MAX_ID = 2_147_483_647  # ids are 32-bit integers on every database we support
+STREAMING = "streaming"  # the status of an answer still being generated
+
 
 class User(SQLModel, table=True):
     __tablename__ = "users"

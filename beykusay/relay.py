@@ -14,19 +14,15 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import redis.asyncio as aioredis
 
+from beykusay.events import Event, is_final
+
 log = logging.getLogger(__name__)
 
-Event = dict[str, Any]
 ANSWER_TTL = 3600  # seconds a stream is kept at most
 FINISHED_TTL = 30  # seconds a finished stream lingers for late readers
-
-
-def _final(event: Event) -> bool:
-    return event["type"] in ("done", "error")
 
 
 class RemoteSubscription:
@@ -37,7 +33,7 @@ class RemoteSubscription:
         self.key = key
         self.buffer = replay
         self.last_id = last_id
-        self.finished = any(_final(event) for event in replay)
+        self.finished = any(is_final(event) for event in replay)
 
     async def next(self, timeout: float | None = None) -> Event | None:
         if not self.buffer:
@@ -52,7 +48,7 @@ class RemoteSubscription:
             if not self.buffer:
                 return None
         event = self.buffer.pop(0)
-        if _final(event):
+        if is_final(event):
             self.finished = True
             self.buffer.clear()
         return event
@@ -69,7 +65,7 @@ def merge_replay(events: list[Event]) -> list[Event]:
         joined = "".join(e["delta"] for e in events if e["type"] == channel)
         if joined:
             merged.append({"type": channel, "delta": joined})
-    merged += [e for e in events if _final(e)][:1]
+    merged += [e for e in events if is_final(e)][:1]
     return merged
 
 
@@ -117,7 +113,7 @@ class RedisRelay:
                 pipe.xadd(key, {"e": json.dumps(event, ensure_ascii=False)})
                 if ttl is not None:
                     pipe.expire(key, ttl)
-                elif _final(event):
+                elif is_final(event):
                     pipe.expire(key, FINISHED_TTL)
             try:
                 await pipe.execute()
@@ -140,7 +136,7 @@ class RedisRelay:
         if not entries:
             return None
         events = [json.loads(fields[b"e"]) for _id, fields in entries]
-        if any(_final(event) for event in events):
+        if any(is_final(event) for event in events):
             return None
         return RemoteSubscription(self.redis, key, merge_replay(events), entries[-1][0])
 

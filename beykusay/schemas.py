@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, StringConstraints
 
@@ -144,6 +144,11 @@ class MessageOut(BaseModel):
     output_tokens: int | None = None
     thinking_tokens: int | None = None
     history_omitted: int = 0
+
+
+def message_json(message: object) -> dict[str, Any]:
+    """A message (a table row) as the API shows it, ready for JSON."""
+    return MessageOut.model_validate(message, from_attributes=True).model_dump(mode="json")
 
 
 class MessageList(BaseModel):

@@ -45,9 +45,7 @@ class InvalidToken(Exception):
     """Missing, malformed, tampered, expired or wrongly signed token."""
 
 
-def create_access_token(
-    *, user_id: int, token_version: int, key: str, minutes: int
-) -> AccessToken:
+def create_access_token(*, user_id: int, token_version: int, key: str, minutes: int) -> AccessToken:
     now = utcnow()
     claims = {
         "sub": str(user_id),

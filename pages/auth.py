@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from beykusay import i18n
 from beykusay.models import User
-from beykusay.services import ui_support
+from beykusay.services import operations
 
 PUBLIC_PAGES = {"/", "/login", "/register", "/favicon.ico"}
 PUBLIC_PREFIXES = ("/api/", "/_nicegui/", "/docs", "/redoc", "/openapi.json")
@@ -83,7 +83,7 @@ async def current_user() -> User | None:
     user_id = session.get("user_id")
     if not user_id:
         return None
-    user = await asyncio.to_thread(ui_support.load_user, user_id)
+    user = await asyncio.to_thread(operations.load_user, user_id)
     if user is None or user.token_version != session.get("token_version"):
         log_out()
         return None

@@ -8,8 +8,8 @@ from urllib.parse import quote
 from nicegui import ui
 from starlette.responses import RedirectResponse
 
-from beykusay.models import Chat
-from beykusay.services import ui_support
+from beykusay.models import MAX_ID, Chat
+from beykusay.services import operations
 from beykusay.services.errors import NotFound
 from beykusay.state import get_state
 from pages.auth import get_viewer
@@ -17,8 +17,6 @@ from pages.chat_view import PAGE, ChatView
 from pages.frame import frame, is_demo
 from pages.sidebar import PAGE as SIDEBAR_PAGE
 from pages.sidebar import Sidebar
-
-MAX_ID = 2_147_483_647
 
 
 @ui.page("/chat")
@@ -44,7 +42,7 @@ async def _chat_page(chat_id: int | None) -> RedirectResponse | None:
         try:
             if not 0 < chat_id <= MAX_ID:
                 raise NotFound("Chat not found")
-            chat = await asyncio.to_thread(ui_support.get_chat, user_id, chat_id)
+            chat = await asyncio.to_thread(operations.get_chat, user_id, chat_id)
         except NotFound:
             missing = True
     generation = get_state().generation
@@ -55,9 +53,9 @@ async def _chat_page(chat_id: int | None) -> RedirectResponse | None:
     try:
         if chat is not None and chat.id is not None:
             messages, has_more = await asyncio.to_thread(
-                ui_support.message_page, user_id, chat.id, limit=PAGE
+                operations.message_page, user_id, chat.id, limit=PAGE
             )
-        chats, total = await asyncio.to_thread(ui_support.list_chats, user_id, None, SIDEBAR_PAGE)
+        chats, total = await asyncio.to_thread(operations.list_chats, user_id, None, SIDEBAR_PAGE)
     except BaseException:
         if live is not None:
             live.close()

@@ -9,11 +9,10 @@ from typing import Any
 from nicegui import background_tasks, ui
 from pydantic import ValidationError
 
-from beykusay.generation import Subscription
+from beykusay.events import Watch, is_final
 from beykusay.models import Chat, User
-from beykusay.relay import RemoteSubscription
 from beykusay.schemas import MessageCreate
-from beykusay.services import ui_support
+from beykusay.services import operations
 from beykusay.services.errors import Conflict, ServiceError, TooManyAttempts, Unavailable
 from beykusay.state import get_state
 from pages import auth
@@ -22,8 +21,6 @@ from pages.auth import Viewer
 from pages.composer import Composer
 from pages.sidebar import Sidebar
 from pages.thread import Thread
-
-Watch = Subscription | RemoteSubscription
 
 PAGE = 30  # messages shown when a chat opens, and loaded per step back
 FLUSH_INTERVAL = 0.1  # at most ten screen updates a second per answer
@@ -105,7 +102,7 @@ class ChatView:
                 return
             if self.chat is None:
                 self.chat = await asyncio.to_thread(
-                    ui_support.create_chat, self.viewer.user_id, self.model
+                    operations.create_chat, self.viewer.user_id, self.model
                 )
                 self.sidebar.current = self.chat.id
                 ui.navigate.history.replace(f"/chat/{self.chat.id}")
@@ -154,14 +151,14 @@ class ChatView:
         self.model = model
         if self.chat is not None and self.chat.id is not None and self.chat.model != model:
             self.chat = await asyncio.to_thread(
-                ui_support.update_chat, self.viewer.user_id, self.chat.id, model=model
+                operations.update_chat, self.viewer.user_id, self.chat.id, model=model
             )
 
     async def load_older(self) -> None:
         if self.chat is None or self.chat.id is None or not self.thread.has_more:
             return
         messages, has_more = await asyncio.to_thread(
-            ui_support.message_page,
+            operations.message_page,
             self.viewer.user_id,
             self.chat.id,
             limit=PAGE,
@@ -205,7 +202,7 @@ class ChatView:
             self._follow(subscription), name="follow answer", context=self.client
         )
 
-    async def _follow(self, subscription: Subscription) -> None:
+    async def _follow(self, subscription: Watch) -> None:
         answer: AnswerView | None = None
         last_flush = 0.0
         queue = getattr(subscription, "queue", None)  # local: take what is there in one go
@@ -234,7 +231,7 @@ class ChatView:
                     answer.add_thinking(event["delta"])
                 elif kind == "text":
                     answer.add_text(event["delta"])
-                else:
+                elif is_final(event):
                     answer.finish(event["message"])
                     return
                 if time.monotonic() - last_flush >= FLUSH_INTERVAL:

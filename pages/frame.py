@@ -12,7 +12,7 @@ from nicegui import app, ui
 
 from beykusay import i18n
 from beykusay.schemas import SettingsUpdate
-from beykusay.services import ui_support
+from beykusay.services import operations
 from beykusay.state import get_state
 from pages import auth
 from pages.assets import THEMES, add_theme_head, quasar_dark
@@ -40,7 +40,7 @@ class Frame:
             self.theme_button.props(f"icon={THEME_ICONS[theme]}")
         if self.viewer.user is not None:
             await asyncio.to_thread(
-                ui_support.save_settings, self.viewer.user_id, SettingsUpdate(theme=theme)
+                operations.save_settings, self.viewer.user_id, SettingsUpdate(theme=theme)
             )
             self.viewer.user.theme = theme
         else:

@@ -8,19 +8,15 @@ from nicegui import ui
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse
 
+from beykusay.clients import client_address
 from beykusay.schemas import Credentials
-from beykusay.services import ui_support
+from beykusay.services import operations
 from beykusay.services.errors import Conflict, InvalidCredentials, TooManyAttempts
 from beykusay.state import get_state
 from pages import auth
 from pages.auth import Viewer, get_viewer, safe_target
 from pages.frame import frame
 from pages.widgets import busy
-
-
-def _client_address() -> str:
-    request = ui.context.client.request
-    return request.client.host if request is not None and request.client else "unknown"
 
 
 def _form(title: str, subtitle: str) -> ui.column:
@@ -53,11 +49,11 @@ async def login_page(redirect_to: str | None = None) -> RedirectResponse | None:
             try:
                 with busy(button):
                     user = await asyncio.to_thread(
-                        ui_support.login,
+                        operations.login,
                         guard=get_state().login_guard,
                         username=username.value,
                         password=password.value,
-                        client=_client_address(),
+                        client=client_address(ui.context.client.request),
                     )
             except TooManyAttempts as exc:
                 _show(error, t("too_many_attempts", seconds=exc.retry_after))
@@ -125,7 +121,7 @@ async def register_page() -> RedirectResponse | None:
             try:
                 with busy(button):
                     user = await asyncio.to_thread(
-                        ui_support.register, credentials.username, credentials.password
+                        operations.register, credentials.username, credentials.password
                     )
             except Conflict:
                 _show(error, t("username_taken"))

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse
 
 from beykusay import i18n
 from beykusay.schemas import PasswordChange, SettingsUpdate
-from beykusay.services import ui_support
+from beykusay.services import operations
 from beykusay.services.errors import InvalidCredentials, InvalidInput
 from pages import auth
 from pages.auth import get_viewer
@@ -36,7 +36,7 @@ async def settings_page() -> RedirectResponse | None:
         if await auth.current_user() is None:
             ui.navigate.to("/login")
             return False
-        await asyncio.to_thread(ui_support.save_settings, viewer.user_id, update)
+        await asyncio.to_thread(operations.save_settings, viewer.user_id, update)
         ui.notify(t("saved"), type="positive", position="bottom", timeout=1500)
         return True
 
@@ -131,7 +131,7 @@ async def settings_page() -> RedirectResponse | None:
                     return
                 try:
                     version = await asyncio.to_thread(
-                        ui_support.change_password,
+                        operations.change_password,
                         viewer.user_id,
                         body.current_password,
                         body.new_password,

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from beykusay.models import Chat
 from beykusay.schemas import ChatUpdate
-from beykusay.services import ui_support
+from beykusay.services import operations
 from beykusay.services.errors import NotFound
 from beykusay.state import get_state
 from pages.auth import Viewer
@@ -104,7 +104,7 @@ class Sidebar:
     async def refresh(self) -> None:
         query = (self.search.value or "").strip()[:200] or None
         chats, total = await asyncio.to_thread(
-            ui_support.list_chats, self.viewer.user_id, query, self.limit
+            operations.list_chats, self.viewer.user_id, query, self.limit
         )
         self.render(chats, total)
 
@@ -135,7 +135,7 @@ class Sidebar:
                     continue
                 try:
                     renamed = await asyncio.to_thread(
-                        ui_support.update_chat, self.viewer.user_id, chat.id or 0, title=title
+                        operations.update_chat, self.viewer.user_id, chat.id or 0, title=title
                     )
                 except NotFound:
                     ui.notify(t("chat_not_found"), type="warning")
@@ -163,7 +163,7 @@ class Sidebar:
         assert chat.id is not None
         await get_state().generation.stop(chat.id)
         with contextlib.suppress(NotFound):  # already gone is gone
-            await asyncio.to_thread(ui_support.delete_chat, self.viewer.user_id, chat.id)
+            await asyncio.to_thread(operations.delete_chat, self.viewer.user_id, chat.id)
         ui.notify(t("chat_deleted"))
         if chat.id == self.current:
             await self.on_deleted_current()

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from beykusay.api.deps import CurrentUser, SessionDep, StateDep, client_address
+from beykusay.api.deps import CurrentUser, SessionDep, StateDep
 from beykusay.api.docs import AUTH, BODY, error
+from beykusay.clients import client_address
 from beykusay.schemas import (
     Credentials,
     LoginForm,

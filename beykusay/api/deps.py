@@ -8,7 +8,7 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from sqlmodel import Session
 
 from beykusay.db import get_session, new_session
-from beykusay.models import Chat, User
+from beykusay.models import MAX_ID, Chat, User
 from beykusay.security import InvalidToken, decode_access_token
 from beykusay.services.chats import get_chat
 from beykusay.state import AppState, get_state
@@ -45,7 +45,6 @@ def current_user(request: Request, state: StateDep) -> User:
 
 CurrentUser = Annotated[User, Depends(current_user)]
 
-MAX_ID = 2_147_483_647  # ids are 32-bit integers on every database we support
 ChatId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
@@ -56,7 +55,3 @@ def owned_chat(chat_id: ChatId, user: CurrentUser) -> Chat:
 
 
 OwnedChat = Annotated[Chat, Depends(owned_chat)]
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"

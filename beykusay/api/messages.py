@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from beykusay.api.deps import MAX_ID, CurrentUser, OwnedChat, SessionDep, StateDep
+from beykusay.api.deps import CurrentUser, OwnedChat, SessionDep, StateDep
 from beykusay.api.docs import BODY, CHAT, EVENT_STREAM, Responses, error
 from beykusay.api.sse import event_stream
-from beykusay.generation import LiveAnswer
+from beykusay.generation.live import LiveAnswer
+from beykusay.models import MAX_ID
 from beykusay.schemas import Exchange, MessageCreate, MessageList, MessageOut, Regenerate, Stopped
 from beykusay.services import messages
 from beykusay.state import AppState

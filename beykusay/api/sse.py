@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any, Protocol
 
 from fastapi.sse import EventSourceResponse
 
-
-class Watch(Protocol):
-    """Events of one answer, local or relayed from another instance."""
-
-    async def next(self, timeout: float | None = None) -> dict[str, Any] | None: ...
-
-    def close(self) -> None: ...
-
+from beykusay.events import Event, Watch, is_final
 
 KEEPALIVE_SECONDS = 15.0
 
 
-def encode(event: dict[str, object]) -> bytes:
+def encode(event: Event) -> bytes:
     return b"data: " + json.dumps(event, ensure_ascii=False).encode() + b"\n\n"
 
 
@@ -32,7 +24,7 @@ async def _events(subscription: Watch) -> AsyncIterator[bytes]:
                 yield b": keep-alive\n\n"  # a comment line: proxies keep the stream open
                 continue
             yield encode(event)
-            if event["type"] in ("done", "error"):
+            if is_final(event):
                 return
     finally:
         subscription.close()

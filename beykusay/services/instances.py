@@ -7,9 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from beykusay.db import utcnow
-from beykusay.models import Instance, Message
-
-STREAMING = "streaming"
+from beykusay.models import STREAMING, Instance, Message
 
 
 def beat(*, session: Session, instance_id: str) -> None:

@@ -9,12 +9,11 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select, update
 
 from beykusay.db import utcnow
-from beykusay.models import Chat, Message
+from beykusay.models import STREAMING, Chat, Message
 from beykusay.providers.base import Turn
 from beykusay.services.chats import title_from
 from beykusay.services.errors import Conflict, TooManyAttempts
 
-STREAMING = "streaming"
 FINISHED = ("complete", "stopped", "error", "interrupted")
 
 

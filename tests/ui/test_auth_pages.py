@@ -6,7 +6,7 @@ import asyncio
 
 from nicegui.testing import User
 
-from beykusay.services import ui_support
+from beykusay.services import operations
 from tests.ui.conftest import PASSWORD, Register, eventually, second_tab
 
 
@@ -34,7 +34,7 @@ async def test_a_logged_in_user_lands_in_their_chats(user: User, register: Regis
 
 
 async def test_private_pages_send_visitors_to_login_and_back(user: User) -> None:
-    ui_support.register("bob", PASSWORD)
+    operations.register("bob", PASSWORD)
     await user.open("/settings")
     await user.should_see("Welcome back")
     user.find(marker="username").type("BOB")  # names match case-insensitively
@@ -44,7 +44,7 @@ async def test_private_pages_send_visitors_to_login_and_back(user: User) -> None
 
 
 async def test_login_never_redirects_off_site(user: User) -> None:
-    ui_support.register("bob", PASSWORD)
+    operations.register("bob", PASSWORD)
     await user.open("/login?redirect_to=//evil.example/x")
     user.find(marker="username").type("bob")
     user.find(marker="password").type(PASSWORD)
@@ -53,7 +53,7 @@ async def test_login_never_redirects_off_site(user: User) -> None:
 
 
 async def test_registration_explains_what_is_wrong(user: User) -> None:
-    ui_support.register("taken", PASSWORD)
+    operations.register("taken", PASSWORD)
     await user.open("/register")
 
     async def attempt(name: str, password: str, repeat: str | None = None) -> None:
@@ -78,7 +78,7 @@ async def test_registration_explains_what_is_wrong(user: User) -> None:
 
 
 async def test_wrong_credentials_and_rate_limiting(user: User) -> None:
-    ui_support.register("carol", PASSWORD)
+    operations.register("carol", PASSWORD)
     await user.open("/login")
     user.find(marker="username").type("carol")
     user.find(marker="password").type("not the password")
@@ -133,14 +133,14 @@ async def test_password_change_ends_other_sessions(user: User, register: Registe
 
 
 async def test_old_session_after_password_change_is_logged_out(user: User) -> None:
-    bob = ui_support.register("bob", PASSWORD)
+    bob = operations.register("bob", PASSWORD)
     await user.open("/login")
     user.find(marker="username").type("bob")
     user.find(marker="password").type(PASSWORD)
     user.find(marker="submit").click()
     await user.should_see(marker="message-input", retries=30)
     assert bob.id is not None
-    ui_support.change_password(bob.id, PASSWORD, "another passphrase")  # e.g. through the API
+    operations.change_password(bob.id, PASSWORD, "another passphrase")  # e.g. through the API
     await user.open("/chat")
     await user.should_see("Welcome back")
 

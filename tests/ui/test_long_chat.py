@@ -17,7 +17,7 @@ from sqlmodel import col, select
 
 from beykusay.db import new_session
 from beykusay.models import Message
-from beykusay.services import ui_support
+from beykusay.services import operations
 from pages.chat_view import PAGE
 from tests.ui.conftest import Register
 
@@ -89,7 +89,7 @@ async def test_a_long_chat_opens_with_only_its_latest_page_and_pages_back(
     """Opening a 2,000-message chat shows its newest 30 messages and nothing older, built
     from one page of rows (not the whole chat); "Earlier" adds the 30 before them."""
     await register()
-    chat = ui_support.create_chat(1, None)
+    chat = operations.create_chat(1, None)
     assert chat.id is not None
     seed(chat.id, 2000)
     ids = chat_message_ids(chat.id)
@@ -120,7 +120,7 @@ async def test_the_older_button_goes_away_at_the_first_message(
     """In a 50-message chat one click on "Earlier" reaches the first question, and the
     button goes away: there is nothing older to load."""
     await register()
-    chat = ui_support.create_chat(1, None)
+    chat = operations.create_chat(1, None)
     seed(chat.id or 0, 50)
     await user.open(f"/chat/{chat.id}")
     user.find(marker="load-older").click()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
-from beykusay.services import ui_support
+from beykusay.services import operations
 from tests.ui.conftest import Register, ScriptedProvider, newest_chat, use_provider
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -25,7 +25,7 @@ async def test_payloads_everywhere_stay_text(user: User, register: Register) -> 
     user.find(marker="send").click()
     await user.should_see(marker="regenerate", retries=200)
     chat = newest_chat()
-    ui_support.update_chat(1, chat.id or 0, title=f"Title {PAYLOAD}")
+    operations.update_chat(1, chat.id or 0, title=f"Title {PAYLOAD}")
     await user.open(f"/chat/{chat.id}")
 
     await user.should_see(f"Question {PAYLOAD}")  # a label: Vue shows it as text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nicegui import ui
 from nicegui.testing import User
 
-from beykusay.services import ui_support
+from beykusay.services import operations
 from tests.ui.conftest import Register, eventually, newest_chat
 
 
@@ -32,7 +32,7 @@ async def test_theme_is_kept_and_set_in_the_head(user: User, register: Register)
     toggle = element(user, "theme")
     with user:
         toggle.value = "dark"
-    await eventually(lambda: ui_support.load_user(1).theme == "dark")
+    await eventually(lambda: operations.load_user(1).theme == "dark")
     await user.open("/chat")
     assert 'window.bkTheme("dark")' in head_of(user)  # the class is on <html> before paint
     dark = next(iter(user.find(kind=ui.dark_mode).elements))
@@ -42,9 +42,9 @@ async def test_theme_is_kept_and_set_in_the_head(user: User, register: Register)
 async def test_the_header_button_cycles_the_theme(user: User, register: Register) -> None:
     await register()
     user.find(marker="theme-toggle").click()  # auto -> light
-    await eventually(lambda: ui_support.load_user(1).theme == "light")
+    await eventually(lambda: operations.load_user(1).theme == "light")
     user.find(marker="theme-toggle").click()  # light -> dark
-    await eventually(lambda: ui_support.load_user(1).theme == "dark")
+    await eventually(lambda: operations.load_user(1).theme == "dark")
     await user.open("/settings")
     assert 'window.bkTheme("dark")' in head_of(user)
 
@@ -64,7 +64,7 @@ async def test_language_can_be_chosen_in_settings(user: User, register: Register
     await user.should_see("Оформление", retries=50)
     await user.open("/chat")
     await user.should_see("Чем могу помочь?")
-    assert ui_support.load_user(1).language == "ru"
+    assert operations.load_user(1).language == "ru"
 
 
 async def test_default_model_is_used_for_new_chats(user: User, register: Register) -> None:
@@ -72,7 +72,7 @@ async def test_default_model_is_used_for_new_chats(user: User, register: Registe
     await user.open("/settings")
     with user:
         element(user, "default-model").value = "BeykusSmallR"
-    await eventually(lambda: ui_support.load_user(1).default_model == "BeykusSmallR")
+    await eventually(lambda: operations.load_user(1).default_model == "BeykusSmallR")
     await user.open("/chat")
     assert element(user, "model-select").value == "BeykusSmallR"
     user.find(marker="message-input").type("hi")
@@ -87,7 +87,7 @@ async def test_custom_instructions_are_saved(user: User, register: Register) -> 
     user.find(marker="instructions").type("Answer like a pirate.")
     user.find(marker="save-instructions").click()
     await user.should_see("Saved.", retries=30)
-    assert ui_support.load_user(1).custom_instructions == "Answer like a pirate."
+    assert operations.load_user(1).custom_instructions == "Answer like a pirate."
     await user.open("/settings")
     assert element(user, "instructions").value == "Answer like a pirate."
 

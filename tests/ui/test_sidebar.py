@@ -6,7 +6,7 @@ from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
 from beykusay.models import Chat
-from beykusay.services import ui_support
+from beykusay.services import operations
 from tests.ui.conftest import PASSWORD, Register, eventually
 
 
@@ -14,8 +14,8 @@ def make_chats(titles: list[str]) -> list[Chat]:
     """Chats for the first user, oldest first (the list shows them newest first)."""
     made = []
     for title in titles:
-        chat = ui_support.create_chat(1, None)
-        made.append(ui_support.update_chat(1, chat.id or 0, title=title))
+        chat = operations.create_chat(1, None)
+        made.append(operations.update_chat(1, chat.id or 0, title=title))
     return made
 
 
@@ -68,7 +68,7 @@ async def test_rename_a_chat(user: User, register: Register) -> None:
     user.find(marker="rename-input").clear().type("  New name  ")
     user.find(marker="rename-save").click()
     await eventually(lambda: shown_titles(user) == ["New name"])
-    assert ui_support.get_chat(1, chat.id or 0).title == "New name"
+    assert operations.get_chat(1, chat.id or 0).title == "New name"
 
 
 async def test_delete_asks_first(user: User, register: Register) -> None:
@@ -110,8 +110,8 @@ async def test_many_chats_come_in_pages(user: User, register: Register) -> None:
 
 
 async def test_missing_and_foreign_chats_are_not_found(user: User, register: Register) -> None:
-    other = ui_support.register("mallory", PASSWORD)
-    foreign = ui_support.create_chat(other.id or 0, None)
+    other = operations.register("mallory", PASSWORD)
+    foreign = operations.create_chat(other.id or 0, None)
     await register()
     await user.open(f"/chat/{foreign.id}")
     await user.should_see("This chat does not exist or was deleted.")

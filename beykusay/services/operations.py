@@ -1,7 +1,8 @@
-"""Session-scoped wrappers the NiceGUI pages call through ``run.io_bound``.
+"""Whole operations for the NiceGUI pages, each in a session of its own.
 
-Each opens its own database session, calls the same services the REST API uses,
-and hands back detached objects or plain dicts. No business rules live here.
+The pages call these through ``run.io_bound``: each opens its own database
+session, calls the same services the REST API uses, and hands back detached
+objects or plain dicts. No business rules live here.
 """
 
 from __future__ import annotations
@@ -9,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from beykusay.db import new_session
-from beykusay.generation import message_event
 from beykusay.models import Chat, User
-from beykusay.schemas import SettingsUpdate, UserSettings
+from beykusay.schemas import SettingsUpdate, UserSettings, message_json
 from beykusay.services import accounts, chats, messages
 from beykusay.services.accounts import LoginGuard
 
@@ -87,4 +87,4 @@ def message_page(
         found, has_more = messages.list_messages(
             session=session, chat_id=chat_id, limit=limit, before=before
         )
-        return [message_event(message) for message in found], has_more
+        return [message_json(message) for message in found], has_more

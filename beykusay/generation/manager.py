@@ -1,0 +1,294 @@
+"""Starts, stops and tracks the answers this process generates.
+
+An answer belongs to its chat, not to a connection: the page that asked, a
+reloaded page, a second tab or a REST client that re-attaches all watch the same
+live answer, and it is saved whether or not anybody still watches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from beykusay import prompts
+from beykusay.catalog import MODELS
+from beykusay.config import Settings
+from beykusay.db import in_session, new_session
+from beykusay.events import Event, is_final
+from beykusay.generation.answer import stream_answer
+from beykusay.generation.heartbeat import Heartbeat
+from beykusay.generation.live import LiveAnswer
+from beykusay.generation.saver import ProgressSaver
+from beykusay.generation.subscription import Subscription
+from beykusay.models import Message, User
+from beykusay.providers.base import GenerationRequest, Provider
+from beykusay.ratelimit import Limiter
+from beykusay.schemas import message_json
+from beykusay.services import messages as message_service
+from beykusay.services.errors import Conflict, TooManyAttempts, Unavailable
+
+if TYPE_CHECKING:  # redis is only installed for several instances
+    from beykusay.relay import RedisRelay, RemoteSubscription
+
+log = logging.getLogger(__name__)
+
+
+class GenerationManager:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        provider: Provider,
+        relay: RedisRelay | None = None,
+        send_limiter: Limiter | None = None,
+    ) -> None:
+        self.settings = settings
+        self.provider = provider
+        self.relay = relay
+        self.send_limiter = send_limiter
+        self.instance_id = uuid.uuid4().hex
+        self.accepting = True
+        self._live: dict[int, LiveAnswer] = {}
+        self._reserved: set[int] = set()
+        self._saver = ProgressSaver(
+            interval=settings.save_interval, answers=lambda: self._live.values()
+        )
+        self._heartbeat: Heartbeat | None = None
+
+    # -- starting answers ---------------------------------------------------------
+
+    def running(self, chat_id: int) -> LiveAnswer | None:
+        return self._live.get(chat_id)
+
+    async def send(self, *, user: User, chat_id: int, content: str, model: str) -> LiveAnswer:
+        return await self._start(
+            user,
+            chat_id,
+            model,
+            lambda session: message_service.start_turn(
+                session=session,
+                chat_id=chat_id,
+                content=content,
+                model=model,
+                instance_id=self.instance_id,
+                max_per_user=self.settings.max_answers_per_user,
+            ),
+        )
+
+    async def regenerate(
+        self, *, user: User, chat_id: int, model: str, content: str | None = None
+    ) -> LiveAnswer:
+        return await self._start(
+            user,
+            chat_id,
+            model,
+            lambda session: message_service.start_regeneration(
+                session=session,
+                chat_id=chat_id,
+                model=model,
+                instance_id=self.instance_id,
+                content=content,
+                max_per_user=self.settings.max_answers_per_user,
+            ),
+        )
+
+    async def _start(
+        self, user: User, chat_id: int, model: str, begin: Callable[[Any], Any]
+    ) -> LiveAnswer:
+        if not self.accepting:
+            raise Unavailable("The server is restarting. Please try again in a moment.")
+        if chat_id in self._live or chat_id in self._reserved:
+            raise Conflict("An answer is already being generated in this chat")
+        assert user.id is not None
+        self._check_send_rate(user.id)
+        self._reserved.add(chat_id)
+        try:
+            # Shielded: once the turn is committed its task must start, even if the
+            # request that asked for it is cancelled meanwhile (else it stays streaming).
+            starting = asyncio.ensure_future(self._begin_turn(user, chat_id, model, begin))
+            return await asyncio.shield(starting)
+        finally:
+            self._reserved.discard(chat_id)
+
+    async def _begin_turn(
+        self, user: User, chat_id: int, model: str, begin: Callable[[Any], Any]
+    ) -> LiveAnswer:
+        assert user.id is not None
+        turn = await asyncio.to_thread(in_session, begin)
+        assert turn.assistant_message.id is not None
+        live = LiveAnswer(
+            chat_id=chat_id,
+            message_id=turn.assistant_message.id,
+            user_id=user.id,
+            start={
+                "type": "start",
+                "user_message": message_json(turn.user_message),
+                "assistant_message_id": turn.assistant_message.id,
+            },
+        )
+        if self.relay is not None:
+            self.relay.begin(chat_id, live.start)
+            live.mirror = self.relay.publish
+        self._live[chat_id] = live
+        live.task = asyncio.create_task(
+            self._generate(live, model, user.custom_instructions), name=f"answer-{live.message_id}"
+        )
+        self._saver.ensure_running()
+        return live
+
+    def _check_send_rate(self, user_id: int) -> None:
+        if self.send_limiter is None:
+            return
+        key = f"send:{user_id}"
+        wait = self.send_limiter.retry_after(key)
+        if wait:
+            raise TooManyAttempts(
+                wait, f"You are sending messages too fast. Try again in {wait} seconds."
+            )
+        self.send_limiter.hit(key)
+
+    # -- watching and stopping ------------------------------------------------------
+
+    def subscribe(self, chat_id: int) -> Subscription | None:
+        live = self._live.get(chat_id)
+        return Subscription(live) if live else None
+
+    @staticmethod
+    def subscribe_to(live: LiveAnswer) -> Subscription:
+        return Subscription(live)
+
+    async def attach(self, chat_id: int) -> Subscription | RemoteSubscription | None:
+        """Follow the chat's answer wherever it runs: here, or on another instance."""
+        local = self.subscribe(chat_id)
+        if local is not None or self.relay is None:
+            return local
+        return await self.relay.attach(chat_id)
+
+    async def wait(self, live: LiveAnswer) -> Event:
+        await live.done.wait()
+        assert live.final is not None
+        return live.final
+
+    async def stop(self, chat_id: int, *, status: str = "stopped") -> bool:
+        live = self._live.get(chat_id)
+        if live is None:
+            return await self._stop_elsewhere(chat_id) if status == "stopped" else False
+        if live.task is None or live.task.done():
+            return False
+        live.end_status = status
+        live.task.cancel()
+        await live.done.wait()
+        return True
+
+    async def _stop_elsewhere(self, chat_id: int, timeout: float = 10.0) -> bool:
+        """Ask the instance running the chat's answer to stop it, and wait for the end."""
+        if self.relay is None:
+            return False
+        remote = await self.relay.attach(chat_id)
+        if remote is None:
+            return False
+        await self.relay.request_stop(chat_id)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (left := deadline - asyncio.get_running_loop().time()) > 0:
+            event = await remote.next(timeout=left)
+            if event is not None and is_final(event):
+                return event["message"]["status"] == "stopped"
+        return False
+
+    async def _stop_requested(self, chat_id: int) -> None:
+        if chat_id in self._live:
+            await self.stop(chat_id)
+
+    async def save_progress(self) -> None:
+        """Write every answer that grew since the last save, in one transaction."""
+        await self._saver.save()
+
+    async def shutdown(self, grace: float | None = None) -> None:
+        """Take no new answers, give running ones a grace period, then interrupt the rest."""
+        self.accepting = False
+        grace = self.settings.shutdown_grace_seconds if grace is None else grace
+        if self._live and grace > 0:
+            running = [live.done.wait() for live in self._live.values()]
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*running), grace)
+        await asyncio.gather(
+            *(self.stop(chat_id, status="interrupted") for chat_id in list(self._live))
+        )
+        self._saver.cancel()
+        if self.relay is not None:
+            await self.relay.close()
+            if self._heartbeat is not None:
+                await self._heartbeat.retire()
+
+    # -- several instances ------------------------------------------------------------
+
+    def run_with_others(self) -> None:
+        """Beat our heart, reap answers of dead instances, take stop requests from others."""
+        assert self.relay is not None
+        self.relay.listen_for_stops(self._stop_requested)
+        self._heartbeat = Heartbeat(
+            instance_id=self.instance_id,
+            relay=self.relay,
+            interval=self.settings.heartbeat_interval,
+            stale_after=self.settings.heartbeat_timeout,
+        )
+        self._heartbeat.start()
+
+    # -- the generation task --------------------------------------------------------
+
+    def _request(self, live: LiveAnswer, model: str, custom: str) -> tuple[GenerationRequest, int]:
+        with new_session() as session:
+            history, omitted = message_service.history(
+                session=session,
+                chat_id=live.chat_id,
+                before=live.message_id,
+                max_chars=self.settings.history_max_chars,
+            )
+        return GenerationRequest(
+            model=self.settings.model_ids()[model],
+            system_instruction=prompts.system_instruction(
+                prompts_dir=self.settings.prompts_dir, model_id=model, custom_instructions=custom
+            ),
+            history=history,
+            thinking=MODELS[model].thinking,
+        ), omitted
+
+    async def _generate(self, live: LiveAnswer, model: str, custom: str) -> None:
+        values = await stream_answer(
+            live, self.provider, lambda: self._request(live, model, custom)
+        )
+        await self._finish(live, values)
+
+    async def _finish(self, live: LiveAnswer, values: dict[str, Any]) -> None:
+        live.dirty = False
+        saved: Message | None = None
+        for attempt in range(3):
+            try:
+                saved = await asyncio.shield(
+                    asyncio.to_thread(
+                        in_session,
+                        lambda s: message_service.finish_answer(
+                            session=s, message_id=live.message_id, values=values
+                        ),
+                    )
+                )
+                break
+            except asyncio.CancelledError:
+                continue  # the save runs on; a second stop must not lose the answer
+            except Exception:
+                log.exception("could not save answer %s (attempt %d)", live.message_id, attempt)
+                await asyncio.sleep(0.2 * (attempt + 1))
+        if saved is not None:
+            final = message_json(saved)
+        else:
+            final = {**live.start, "id": live.message_id, **values}
+        kind = "error" if values["status"] in ("error", "interrupted") else "done"
+        live.final = {"type": kind, "message": final}
+        live.publish(live.final)
+        live.watchers.clear()
+        self._live.pop(live.chat_id, None)
+        live.done.set()
