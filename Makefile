@@ -36,6 +36,8 @@ test: $(VENV)/.test-installed chromium lint
 bench: $(VENV)/.test-installed chromium
 	$(BIN)/python -m tests.bench.stream_render
 	$(BIN)/python -m tests.bench.load
+	$(BIN)/python -m tests.bench.long_chat
+	$(BIN)/python -m tests.bench.login_timing
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

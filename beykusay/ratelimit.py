@@ -64,13 +64,22 @@ class SlidingWindowLimiter:
 class RedisSlidingWindowLimiter:
     """The same limits shared by every instance, kept in Redis sorted sets."""
 
-    def __init__(self, *, url: str, limit: int, window: float, prefix: str = "beykusay:rl:"):
+    def __init__(
+        self,
+        *,
+        url: str,
+        limit: int,
+        window: float,
+        prefix: str = "beykusay:rl:",
+        clock: Callable[[], float] = time.time,  # wall time: shared by every instance
+    ):
         import redis
 
         self.redis = redis.Redis.from_url(url)
         self.limit = limit
         self.window = window
         self.prefix = prefix
+        self._clock = clock
 
     def _hits(self, key: str, now: float) -> list[float]:
         name = self.prefix + key
@@ -80,14 +89,14 @@ class RedisSlidingWindowLimiter:
         return [score for _member, score in pipe.execute()[1]]
 
     def retry_after(self, key: str) -> int:
-        now = time.time()
+        now = self._clock()
         hits = self._hits(key, now)
         if len(hits) < self.limit:
             return 0
         return max(1, math.ceil(hits[0] + self.window - now))
 
     def hit(self, key: str) -> None:
-        now = time.time()
+        now = self._clock()
         name = self.prefix + key
         pipe = self.redis.pipeline()
         pipe.zadd(name, {f"{now}:{uuid.uuid4().hex[:8]}": now})
