@@ -42,17 +42,24 @@ class RedisProxy:
         return self
 
     def set_mode(self, mode: str) -> None:
-        """Switch mode; leaving ``passing`` cuts every open connection first."""
+        """Switch mode (done when this returns); leaving ``passing`` cuts every connection."""
 
-        def switch() -> None:
+        async def switch() -> None:
             self.mode = mode
             if mode != "passing":
                 for writer in list(self._writers):
                     writer.close()
 
-        self._loop.call_soon_threadsafe(switch)
+        asyncio.run_coroutine_threadsafe(switch(), self._loop).result(10)
 
     def stop(self) -> None:
+        async def finish() -> None:
+            tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(finish(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
 
