@@ -35,9 +35,10 @@ def build_state(settings: Settings) -> AppState:
         send_limiter: Limiter = RedisSlidingWindowLimiter(
             url=settings.redis_url, prefix=prefix, **sends
         )
-        from beykusay.relay import RedisRelay  # redis is an extra, for several instances
+        from beykusay.generation.saved import saved_answer  # redis is an extra, for several
+        from beykusay.relay import RedisRelay  # instances
 
-        relay = RedisRelay(settings.redis_url, prefix=settings.redis_prefix)
+        relay = RedisRelay(settings.redis_url, prefix=settings.redis_prefix, load=saved_answer)
     else:
         login_limiter, send_limiter = SlidingWindowLimiter(**logins), SlidingWindowLimiter(**sends)
     generation = GenerationManager(

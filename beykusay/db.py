@@ -57,7 +57,7 @@ def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> Non
     dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> Engine:
     if url.startswith("sqlite"):
         database = url.split(":///", 1)[-1]
         if database and database != ":memory:":
@@ -65,12 +65,12 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=20,
-            max_overflow=20,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
         )
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def init_engine(url: str) -> Engine:

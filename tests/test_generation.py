@@ -21,9 +21,9 @@ from beykusay.services import accounts, chats
 from beykusay.services.errors import Conflict, TooManyAttempts
 from beykusay.services.messages import interrupt_streaming
 from beykusay.state import AppState
+from tests.clock import Clock
 from tests.databases import BACKENDS, fresh_database
 from tests.scripted import ScriptedProvider, Wait
-from tests.test_ratelimit import Clock
 
 
 @pytest.fixture(params=BACKENDS)

@@ -16,7 +16,7 @@ from beykusay.ratelimit import SlidingWindowLimiter
 from beykusay.services import accounts
 from beykusay.services.accounts import LoginGuard
 from beykusay.services.errors import InvalidCredentials, TooManyAttempts
-from tests.test_ratelimit import Clock
+from tests.clock import Clock
 
 PASSWORD = "correct horse battery"
 WINDOW = 300.0

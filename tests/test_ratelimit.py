@@ -1,120 +1,166 @@
-"""Sliding-window limiters on a clock the test moves: Retry-After counts down to the
-moment the oldest hit leaves the window, in this process and shared through Redis."""
+"""Rate limiters: in this process and in Redis; a Redis that does not answer refuses in time
+(503) and never freezes the event loop, so other answers keep streaming meanwhile."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
-import redis
+from sqlmodel import select
 
-from beykusay.ratelimit import Limiter, RedisSlidingWindowLimiter, SlidingWindowLimiter
+from beykusay.api.router import build_api
+from beykusay.app import build_state
+from beykusay.config import Settings
+from beykusay.db import get_engine, init_engine, new_session
+from beykusay.models import Message
+from beykusay.providers.base import AnswerText, Finish
+from beykusay.ratelimit import UNAVAILABLE, RedisSlidingWindowLimiter, SlidingWindowLimiter
+from beykusay.services import accounts, chats
+from beykusay.services.accounts import LoginGuard
+from beykusay.services.errors import Unavailable
+from beykusay.state import AppState, set_state
+from tests.clock import Clock
+from tests.databases import fresh_database
+from tests.redisproxy import redis_proxy
+from tests.scripted import ScriptedProvider, Wait
+from tests.test_instances import REDIS_URL, redis_available
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-LIMIT = 3
-WINDOW = 300.0
+needs_redis = pytest.mark.skipif(not redis_available(), reason="needs Redis on 127.0.0.1:6379")
 
 
-class Clock:
-    """Time that moves only when the test says so."""
+async def test_in_memory_limiter_allows_the_limit_per_window_then_says_how_long_to_wait() -> None:
+    clock = Clock()
+    limiter = SlidingWindowLimiter(limit=2, window=10, clock=clock)
+    assert await limiter.acquire("a") == 0
+    clock.now += 4
+    assert await limiter.acquire("a") == 0
+    assert await limiter.acquire("a") == 6  # the first hit leaves the window in 6 s
+    assert await limiter.acquire("b") == 0  # keys are counted apart
+    clock.now += 6
+    assert await limiter.retry_after("a") == 0
+    await limiter.hit("a")
+    assert await limiter.retry_after("a") == 4
+    await limiter.reset("a")
+    assert await limiter.retry_after("a") == 0
 
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
 
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-def redis_available() -> bool:
+@needs_redis
+async def test_redis_limiter_counts_like_the_in_memory_one() -> None:
+    limiter = RedisSlidingWindowLimiter(
+        url=REDIS_URL, limit=2, window=60, prefix=f"test-{uuid.uuid4().hex[:8]}:rl:"
+    )
     try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
+        assert await limiter.acquire("send:1") == 0
+        assert await limiter.acquire("send:1") == 0
+        assert 59 <= await limiter.acquire("send:1") <= 60  # refused, and not counted
+        assert await limiter.acquire("send:2") == 0
+        await limiter.reset("send:1")
+        assert await limiter.retry_after("send:1") == 0
+        await limiter.hit("login:x")
+        await limiter.hit("login:x")
+        assert 59 <= await limiter.retry_after("login:x") <= 60
+    finally:
+        await limiter.aclose()
+
+
+async def test_a_redis_that_does_not_answer_refuses_instead_of_hanging() -> None:
+    with redis_proxy("silent") as silent:
+        limiter = RedisSlidingWindowLimiter(url=silent.url, limit=5, window=60, timeout=0.5)
+        with pytest.raises(Unavailable, match="Rate limiting is unavailable"):
+            await limiter.acquire("send:1")
+        await limiter.aclose()
+
+
+# --------------------------------------------------------------------------- through the API
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+async def world(tmp_path: Path) -> AsyncIterator[tuple[AppState, ScriptedProvider, Any]]:
+    with fresh_database("sqlite", tmp_path) as url:
+        settings = Settings(data_dir=tmp_path, database_url=url, save_interval=0.05)
+        init_engine(settings.sqlalchemy_url)
+        state = build_state(settings)
+        provider = ScriptedProvider()
+        state.provider = state.generation.provider = provider
+        set_state(state)
+        with new_session() as session:
+            user = accounts.register_user(session=session, username="ada", password="x" * 8)
+            session.expunge_all()
+        api = build_api(max_body_bytes=settings.max_body_bytes)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=api), base_url="http://test/api", timeout=60
+        ) as client:
+            yield state, provider, (client, user)
+        await state.generation.shutdown()
+        get_engine().dispose()
 
 
-@pytest.fixture(params=["memory", "redis"])
-def limiter(request: pytest.FixtureRequest, clock: Clock) -> Iterator[Limiter]:
-    if request.param == "memory":
-        yield SlidingWindowLimiter(limit=LIMIT, window=WINDOW, clock=clock)
-        return
-    if not redis_available():
-        pytest.skip("needs Redis on 127.0.0.1:6379")
-    prefix = f"test-rl-{uuid.uuid4().hex[:8]}:"
-    shared = RedisSlidingWindowLimiter(
-        url=REDIS_URL, limit=LIMIT, window=WINDOW, prefix=prefix, clock=clock
+def _new_chat(user: Any) -> int:
+    with new_session() as session:
+        chat = chats.create_chat(session=session, user=user)
+        assert chat.id is not None
+        return chat.id
+
+
+async def test_a_send_gets_503_while_redis_hangs_and_other_answers_keep_streaming(world) -> None:
+    """A user sending while Redis hangs is told to try again in a moment; everyone
+    else's answers go on streaming meanwhile (the loop never waits on Redis)."""
+    state, provider, (client, user) = world
+    streaming_chat, refused_chat = _new_chat(user), _new_chat(user)
+    gate = asyncio.Event()
+    provider.enqueue([AnswerText("first"), Wait(gate), AnswerText(" second"), Finish("STOP")])
+    live = await state.generation.send(
+        user=user, chat_id=streaming_chat, content="hi", model="BeykusChat"
     )
-    yield shared
-    for key in shared.redis.scan_iter(prefix + "*"):
-        shared.redis.delete(key)
-    shared.redis.close()
-
-
-def test_under_the_limit_there_is_no_wait(limiter: Limiter, clock: Clock) -> None:
-    """Two failures out of three allowed: the next attempt may go ahead at once."""
-    for _ in range(LIMIT - 1):
-        limiter.hit("alice")
-        clock.advance(1)
-    assert limiter.retry_after("alice") == 0
-
-
-def test_retry_after_counts_down_to_when_the_oldest_hit_leaves_the_window(
-    limiter: Limiter, clock: Clock
-) -> None:
-    """Three failures 0, 10 and 20 s in: locked, and Retry-After says exactly how long is
-    left until the first one is 300 s old; then one attempt is free again."""
-    for _ in range(LIMIT):
-        limiter.hit("alice")
-        clock.advance(10)
-    assert limiter.retry_after("alice") == 270  # 30 s after the first hit
-    clock.advance(100)
-    assert limiter.retry_after("alice") == 170
-    clock.advance(169.5)
-    assert limiter.retry_after("alice") == 1  # half a second left: rounded up, never 0
-    clock.advance(0.5)
-    assert limiter.retry_after("alice") == 0  # the first hit is exactly 300 s old: gone
-    limiter.hit("alice")  # the window slides: the second hit is now the oldest
-    assert limiter.retry_after("alice") == 10
-
-
-def test_keys_are_counted_apart_and_reset_forgets_one(limiter: Limiter, clock: Clock) -> None:
-    """One locked username does not lock another; a success clears only its own count."""
-    for _ in range(LIMIT):
-        limiter.hit("user:alice")
-        limiter.hit("user:bob")
-    limiter.hit("user:carol")
-    assert limiter.retry_after("user:alice") == limiter.retry_after("user:bob") == 300
-    assert limiter.retry_after("user:carol") == 0
-    limiter.reset("user:alice")
-    assert limiter.retry_after("user:alice") == 0
-    assert limiter.retry_after("user:bob") == 300
-
-
-def test_redis_limiter_is_shared_by_instances(clock: Clock) -> None:
-    """Failures counted on one instance lock the name on another, with the same wait."""
-    if not redis_available():
-        pytest.skip("needs Redis on 127.0.0.1:6379")
-    prefix = f"test-rl-{uuid.uuid4().hex[:8]}:"
-    a, b = (
-        RedisSlidingWindowLimiter(
-            url=REDIS_URL, limit=LIMIT, window=WINDOW, prefix=prefix, clock=clock
+    watching = state.generation.subscribe_to(live)
+    token = accounts.issue_token(user=user, settings=state.settings).token
+    with redis_proxy("silent") as silent:
+        state.generation.send_limiter = RedisSlidingWindowLimiter(
+            url=silent.url, limit=5, window=60
         )
-        for _ in range(2)
-    )
-    try:
-        for _ in range(LIMIT):
-            a.hit("user:alice")
-        clock.advance(60)
-        assert b.retry_after("user:alice") == a.retry_after("user:alice") == 240
-    finally:
-        a.reset("user:alice")
-        a.redis.close()
-        b.redis.close()
+        sending = asyncio.create_task(
+            client.post(
+                f"/chats/{refused_chat}/messages?stream=false",
+                json={"content": "hello?"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        )
+        assert await asyncio.to_thread(silent.heard.wait, 30)  # the send waits on Redis now
+        gate.set()
+        events = [event async for event in watching]
+        assert not sending.done()  # the other answer finished while the send still waited
+        response = await sending
+    assert "".join(e["delta"] for e in events if e["type"] == "text") == "first second"
+    assert events[-1]["type"] == "done"
+    assert response.status_code == 503
+    assert response.json() == {"detail": UNAVAILABLE}
+    with new_session() as session:
+        saved = session.exec(select(Message).where(Message.chat_id == refused_chat)).all()
+    assert saved == []  # refused before anything was saved
+
+
+async def test_a_login_gets_503_while_redis_hangs(world) -> None:
+    state, _provider, (client, _user) = world
+    with redis_proxy("silent") as silent:
+        state.login_guard = LoginGuard(
+            RedisSlidingWindowLimiter(url=silent.url, limit=5, window=60, timeout=0.5)
+        )
+        response = await client.post("/login", json={"username": "ada", "password": "x" * 8})
+    assert response.status_code == 503
+    assert response.json() == {"detail": UNAVAILABLE}
+
+
+async def test_logins_are_still_limited_in_memory(world) -> None:
+    state, _provider, (client, _user) = world
+    state.login_guard = LoginGuard(SlidingWindowLimiter(limit=2, window=60))
+    for _ in range(2):
+        wrong = await client.post("/login", json={"username": "ada", "password": "wrong pass"})
+        assert wrong.status_code == 401
+    refused = await client.post("/login", json={"username": "ada", "password": "x" * 8})
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= 60
