@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nicegui import background_tasks, ui
 from pydantic import ValidationError
 
 from beykusay.generation import Subscription
 from beykusay.models import Chat, User
-from beykusay.relay import RemoteSubscription
 from beykusay.schemas import MessageCreate
 from beykusay.services import ui_support
 from beykusay.services.errors import Conflict, ServiceError, TooManyAttempts, Unavailable
@@ -23,7 +22,10 @@ from pages.composer import Composer
 from pages.sidebar import Sidebar
 from pages.thread import Thread
 
-Watch = Subscription | RemoteSubscription
+if TYPE_CHECKING:
+    from beykusay.relay import RemoteSubscription  # redis is an extra, for several instances
+
+    Watch = Subscription | RemoteSubscription
 
 PAGE = 30  # messages shown when a chat opens, and loaded per step back
 FLUSH_INTERVAL = 0.1  # at most ten screen updates a second per answer
