@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gc
 import logging
+import signal
 import sys
+import threading
+from types import FrameType
 
 from nicegui import app, ui
 
@@ -62,6 +65,10 @@ def _log_to_stderr() -> None:
     logger.setLevel(logging.INFO)
 
 
+def _exit_cleanly(_signum: int, _frame: FrameType | None) -> None:
+    sys.exit(0)
+
+
 def serve(*, host: str | None = None, port: int | None = None) -> None:
     """Check the settings, then run the server until SIGTERM or Ctrl+C."""
     settings = get_settings()
@@ -71,6 +78,18 @@ def serve(*, host: str | None = None, port: int | None = None) -> None:
         sys.exit(f"BeykuSay cannot start: {exc}")
     _log_to_stderr()
     app.on_startup(freeze_startup_objects)
+    # Uvicorn shuts down gracefully on SIGTERM, then raises the signal again to the handler
+    # it found: make that one exit with 0, as a service manager expects of a clean stop.
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _exit_cleanly) if in_main_thread else None
+    try:
+        _run(settings, host=host, port=port)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(settings: Settings, *, host: str | None, port: int | None) -> None:
     ui.run(
         host=host or settings.host,
         port=port or settings.port,
