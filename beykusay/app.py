@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from beykusay.config import Settings, get_settings
+from beykusay.config import ENV_FILE, Settings, get_settings
 from beykusay.db import init_engine, new_session
 from beykusay.generation import GenerationManager
 from beykusay.providers import make_provider
@@ -83,7 +84,16 @@ def start(settings: Settings | None = None) -> AppState:
     if state.generation.relay is not None:
         state.generation.run_with_others()
     set_state(state)
-    log.info("BeykuSay ready: provider=%s", state.provider.name)
+    env_file = Path(ENV_FILE).resolve()
+    log.info(
+        "BeykuSay ready: database=%s, data folder=%s, provider=%s, prompts folder=%s, "
+        "settings file=%s",
+        settings.database_for_log,
+        settings.data_dir.resolve(),
+        state.provider.name,
+        settings.prompts_dir.resolve(),
+        env_file if env_file.is_file() else f"{env_file} (none)",
+    )
     return state
 
 

@@ -12,12 +12,26 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+ENV_FILE = ".env"  # read from the working folder, like DATA_DIR's default
+
+
+class StartupError(RuntimeError):
+    """A setting that cannot work: the server refuses to start, with this message."""
+
+
+def default_prompts_dir() -> Path:
+    """The checkout's prompts/ when run from one, else the prompts the package ships."""
+    if (PROJECT_DIR / "pyproject.toml").is_file() and (PROJECT_DIR / "prompts").is_dir():
+        return PROJECT_DIR / "prompts"
+    return PACKAGE_DIR / "default_prompts"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_file=ENV_FILE, extra="ignore", populate_by_name=True)
 
     environment: Literal["development", "production"] = Field(
         "development", validation_alias="BEYKUSAY_ENV"
@@ -29,7 +43,7 @@ class Settings(BaseSettings):
     google_gemini_base_url: str = ""
     host: str = "0.0.0.0"
     port: int = 8000
-    prompts_dir: Path = PROJECT_DIR / "prompts"
+    prompts_dir: Path = Field(default_factory=default_prompts_dir)
 
     model_beykus_small: str = "gemini-2.5-flash-lite"
     model_beykus_chat: str = "gemini-2.5-flash"
@@ -64,6 +78,11 @@ class Settings(BaseSettings):
     def _empty_means_default(cls, value: object) -> object:
         return None if value == "" else value
 
+    @field_validator("prompts_dir", mode="before")
+    @classmethod
+    def _empty_prompts_dir_means_default(cls, value: object) -> object:
+        return default_prompts_dir() if value in ("", None) else value
+
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:
         if self.environment == "production" and len(self.secret_key) < 32:
@@ -75,6 +94,14 @@ class Settings(BaseSettings):
         """DATABASE_URL as SQLAlchemy wants it: a plain path means a SQLite file."""
         url = self.database_url or str(self.data_dir / "beykusay.db")
         return url if "://" in url else f"sqlite:///{url}"
+
+    @property
+    def database_for_log(self) -> str:
+        """The database URL without its password; a SQLite file's full path."""
+        url = make_url(self.sqlalchemy_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            url = url.set(database=str(Path(url.database).resolve()))
+        return url.render_as_string(hide_password=True)
 
     def model_ids(self) -> dict[str, str]:
         """Our model aliases mapped to the Gemini model behind each."""

@@ -70,3 +70,22 @@ def test_logins_survive_a_restart_in_development(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert me.status_code == 200 and me.json()["username"] == "keeper"
+
+
+def test_start_up_says_in_one_line_which_database_folders_and_provider_it_uses(
+    tmp_path: Path,
+) -> None:
+    """What depends on the working folder (.env, DATA_DIR) is spelled out at start-up."""
+    server = ServerProcess(tmp_path).start()
+    server.stop()
+    ready = [line for line in server.log().splitlines() if "BeykuSay ready" in line]
+    assert ready == [
+        f"INFO beykusay: BeykuSay ready: database=sqlite:///{tmp_path / 'beykusay.db'}, "
+        f"data folder={tmp_path}, provider=demo, prompts folder={ROOT / 'prompts'}, "
+        f"settings file={tmp_path / '.env'} (none)"
+    ]
+
+
+def test_a_database_password_never_reaches_the_log() -> None:
+    settings = Settings(database_url="postgresql+psycopg://bk:s%40cret@db/beykusay")
+    assert settings.database_for_log == "postgresql+psycopg://bk:***@db/beykusay"
