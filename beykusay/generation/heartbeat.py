@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
 from beykusay.db import in_session
-from beykusay.models import Message
-from beykusay.schemas import message_json
-from beykusay.services import instances
+from beykusay.services import instances, tree
 
 if TYPE_CHECKING:  # redis is only installed for several instances
     from beykusay.relay import RedisRelay
@@ -43,16 +41,18 @@ class Heartbeat:
             try:
                 orphans = await asyncio.to_thread(in_session, self._beat_and_reap)
                 for message in orphans:
-                    log.warning("answer %s lost its instance: interrupted", message.id)
-                    final = {"type": "error", "message": message_json(message)}
-                    self.relay.publish(message.chat_id, final)
+                    log.warning("answer %s lost its instance: interrupted", message["id"])
+                    final = {"type": "error", "message": message}
+                    self.relay.publish(message["chat_id"], final)
             except Exception:
                 log.exception("heartbeat failed")
             await asyncio.sleep(self.interval)
 
-    def _beat_and_reap(self, session: Session) -> list[Message]:
+    def _beat_and_reap(self, session: Session) -> list[dict[str, Any]]:
+        """Beat; the answers of dead instances, interrupted now, as the API shows them."""
         instances.beat(session=session, instance_id=self.instance_id)
-        return instances.reap_orphans(session=session, stale_after=self.stale_after)
+        orphans = instances.reap_orphans(session=session, stale_after=self.stale_after)
+        return tree.messages_json(session=session, messages=orphans)
 
     async def retire(self) -> None:
         """This instance leaves: others need not wait for its heart to go stale."""
