@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from beykusay.api.deps import CurrentUser, OwnedChat, SessionDep, StateDep
-from beykusay.api.docs import BODY, CHAT, EVENT_STREAM, Responses, error
+from beykusay.api.docs import BODY, CHAT, EVENT_STREAM, Responses, error, invalid
 from beykusay.api.sse import event_stream
 from beykusay.db import in_session
 from beykusay.generation.live import LiveAnswer
@@ -27,6 +27,7 @@ STREAM_RESPONSES: Responses = {
     200: EVENT_STREAM,
     201: {"description": "With `stream=false`: both messages", "model": Exchange},
     409: error("An answer is already being generated in this chat"),
+    422: invalid("Invalid body, or a `parent_id` that is not an answer on the current path"),
     429: error("Sending too fast, or too many answers generating (`Retry-After`)"),
     503: error("The server is shutting down"),
 }

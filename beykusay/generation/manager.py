@@ -56,6 +56,7 @@ class GenerationManager:
         self.accepting = True
         self._live: dict[int, LiveAnswer] = {}
         self._reserved: set[int] = set()
+        self._switching: dict[int, asyncio.Event] = {}  # chats whose path is being moved
         self._path_versions: dict[int, int] = {}
         self._saver = ProgressSaver(
             interval=settings.save_interval, answers=lambda: self._live.values()
@@ -77,6 +78,7 @@ class GenerationManager:
         parent_id: Parent = LEAF,
     ) -> LiveAnswer:
         """Ask ``content`` after ``parent_id`` (an answer, None for the top; default the leaf)."""
+        await self._after_switch(chat_id)
         return await self._start(
             user,
             chat_id,
@@ -94,6 +96,7 @@ class GenerationManager:
 
     async def regenerate(self, *, user: User, chat_id: int, model: str) -> LiveAnswer:
         """A new version of the last answer on the chat's current path."""
+        await self._after_switch(chat_id)
         return await self._start(
             user,
             chat_id,
@@ -109,18 +112,25 @@ class GenerationManager:
 
     async def switch_path(self, chat_id: int, switch: Callable[[], T]) -> T:
         """Run ``switch`` (blocking; it moves the chat's current path) while no answer runs
-        or starts in the chat here; pages showing the chat then follow the new path."""
+        in the chat here. Answers asked meanwhile start after it, on the new path; pages
+        showing the chat then follow the new path."""
+        await self._after_switch(chat_id)  # one switch at a time
         if chat_id in self._live or chat_id in self._reserved:
             raise Conflict("An answer is being generated in this chat: wait for it or stop it")
-        self._reserved.add(chat_id)
+        switched = self._switching[chat_id] = asyncio.Event()
 
         def release(_: object) -> None:  # when the switch ends, even if its caller left
-            self._reserved.discard(chat_id)
+            del self._switching[chat_id]
             self._path_versions[chat_id] = self._path_versions.get(chat_id, 0) + 1
+            switched.set()
 
         switching = asyncio.ensure_future(asyncio.to_thread(switch))
         switching.add_done_callback(release)
         return await asyncio.shield(switching)
+
+    async def _after_switch(self, chat_id: int) -> None:
+        while (switching := self._switching.get(chat_id)) is not None:
+            await switching.wait()
 
     def path_version(self, chat_id: int) -> int:
         """Counts switches of the chat's path made in this process (cheap to poll)."""
