@@ -7,8 +7,9 @@ import time
 from nicegui.testing import User
 
 from beykusay.db import new_session
-from beykusay.models import Message
+from beykusay.models import Chat, Message
 from beykusay.services import operations
+from tests.seeding import add_path
 from tests.ui.conftest import Register
 
 ANSWER = """Answer {n}: here is **some** markdown with a list
@@ -25,16 +26,21 @@ def answer_{n}() -> int:
 
 def seed(chat_id: int, count: int) -> None:
     with new_session() as session:
-        session.add_all(
-            Message(
-                chat_id=chat_id,
-                role="user" if n % 2 == 0 else "assistant",
-                content=f"Question {n}" if n % 2 == 0 else ANSWER.format(n=n),
-                model=None if n % 2 == 0 else "BeykusChat",
-            )
-            for n in range(count)
+        chat = session.get(Chat, chat_id)
+        assert chat is not None
+        add_path(
+            session,
+            chat,
+            (
+                Message(
+                    chat_id=chat_id,
+                    role="user" if n % 2 == 0 else "assistant",
+                    content=f"Question {n}" if n % 2 == 0 else ANSWER.format(n=n),
+                    model=None if n % 2 == 0 else "BeykusChat",
+                )
+                for n in range(count)
+            ),
         )
-        session.commit()
 
 
 async def test_a_long_chat_opens_quickly_and_pages_back(user: User, register: Register) -> None:
