@@ -189,7 +189,8 @@ class ChatView:
         finally:
             self.switching = False
         self.path_version = self.generation.path_version(chat_id)
-        if not self.client.is_deleted:
+        # An answer asked meanwhile started on the new path, and its view shows that.
+        if not (self.following or self.client.is_deleted):
             self.thread.show_path(page, has_more)
 
     async def follow_switch(self) -> None:

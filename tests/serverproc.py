@@ -70,6 +70,7 @@ class ServerProcess:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        self.kill()  # else a server that starts late outlives the test run
         raise RuntimeError(f"server did not start in {timeout} s:\n{self.log()}")
 
     def log(self) -> str:
