@@ -42,6 +42,7 @@ bench: $(VENV)/.test-installed chromium
 	$(BIN)/python -m tests.bench.load
 	$(BIN)/python -m tests.bench.long_chat
 	$(BIN)/python -m tests.bench.login_timing
+	$(BIN)/python -m tests.bench.branches
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""Database entities: users (with their settings), chats and messages."""
+"""Database entities: users (with their settings), chats and their trees of messages."""
 
 from __future__ import annotations
 
@@ -41,6 +41,14 @@ class Chat(SQLModel, table=True):
     model: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The end of the chat's current path through its message tree (None: no messages).
+    # No ON DELETE action: a chat's messages go only with the chat (same statement, or
+    # after the leaf is cleared; see chats.delete_chat). use_alter: the tables refer to
+    # each other.
+    current_leaf_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("messages.id", use_alter=True), nullable=True),
+    )
 
 
 class Message(SQLModel, table=True):
@@ -48,11 +56,18 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         Index("ix_messages_chat_id_id", "chat_id", "id"),
         Index("ix_messages_status", "status"),
+        # children of a message (siblings, the walk down, cascades); roots of a chat
+        Index("ix_messages_parent_chat", "parent_id", "chat_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(
         sa_column=Column(Integer, ForeignKey("chats.id", ondelete="CASCADE"), nullable=False)
+    )
+    # The message this one follows (None: a first message); versions share a parent.
+    # No ON DELETE action: a message goes only with its whole chat, in one statement.
+    parent_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("messages.id"), nullable=True)
     )
     role: str = Field(max_length=16)
     content: str = Field(default="", sa_type=Text)

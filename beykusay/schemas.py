@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from beykusay.catalog import ModelId
+from beykusay.models import MAX_ID
 
 
 def storable(text: str) -> bool:
@@ -43,6 +44,7 @@ MessageText = Annotated[
     Text, StringConstraints(min_length=1, max_length=32000), AfterValidator(_not_blank)
 ]
 Theme = Literal["light", "dark", "auto"]
+MessageId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Status = Literal["complete", "streaming", "stopped", "error", "interrupted"]
 
 
@@ -144,11 +146,17 @@ class MessageOut(BaseModel):
     output_tokens: int | None = None
     thinking_tokens: int | None = None
     history_omitted: int = 0
+    parent_id: int | None = None  # the message it follows; None for a first message
+    sibling_ids: list[int]  # the versions of this turn (same parent), itself included
 
 
-def message_json(message: object) -> dict[str, Any]:
-    """A message (a table row) as the API shows it, ready for JSON."""
-    return MessageOut.model_validate(message, from_attributes=True).model_dump(mode="json")
+_ROW_FIELDS = tuple(name for name in MessageOut.model_fields if name != "sibling_ids")
+
+
+def message_json(message: object, *, sibling_ids: list[int]) -> dict[str, Any]:
+    """A message (a table row) and its versions as the API shows them, ready for JSON."""
+    fields = {name: getattr(message, name) for name in _ROW_FIELDS}
+    return MessageOut.model_validate({**fields, "sibling_ids": sibling_ids}).model_dump(mode="json")
 
 
 class MessageList(BaseModel):
@@ -159,6 +167,13 @@ class MessageList(BaseModel):
 class MessageCreate(BaseModel):
     content: MessageText
     model: ModelId | None = None
+    # Absent: follow the current leaf. An answer on the current path, or null for the
+    # top: the message becomes a new version of the question that followed it.
+    parent_id: MessageId | None = None
+
+
+class BranchTo(BaseModel):
+    message_id: MessageId
 
 
 class Regenerate(BaseModel):

@@ -11,6 +11,7 @@ from nicegui import ui
 from beykusay.catalog import MODELS
 from pages.auth import Viewer
 from pages.markdown_view import LiveMarkdown, static_markdown
+from pages.versions import SwitchAction, VersionSwitcher, version_switcher
 from pages.widgets import icon_button, typing_dots
 
 Action = Callable[[], Awaitable[Any]]
@@ -23,12 +24,20 @@ class AnswerView:
     """An answer that is either finished (from the database) or being written (from events)."""
 
     def __init__(
-        self, viewer: Viewer, *, message_id: int, model: str | None, on_regenerate: Action
+        self,
+        viewer: Viewer,
+        *,
+        message_id: int,
+        model: str | None,
+        on_regenerate: Action,
+        on_switch: SwitchAction,
     ) -> None:
         self.viewer = viewer
         self.message_id = message_id
         self.model = model
         self.on_regenerate = on_regenerate
+        self.on_switch = on_switch
+        self.switcher: VersionSwitcher | None = None
         self.status = "streaming"
         self.content = ""
         self.thinking_started: float | None = None
@@ -174,6 +183,7 @@ class AnswerView:
         if self.status == "stopped":
             label = f"{label} · {t('stopped')}" if label else t("stopped")
         with self.root, ui.row().classes("bk-actions items-center") as self.actions:
+            self.switcher = version_switcher(self.viewer, message, self.on_switch)
             icon_button("content_copy", t("copy"), self.copy, marker="copy-answer")
             self.regenerate_button = icon_button(
                 "refresh", t("regenerate"), self.on_regenerate, marker="regenerate"
@@ -188,6 +198,8 @@ class AnswerView:
     def refresh_actions(self) -> None:
         if self.actions is not None:
             self.regenerate_button.set_visibility(self.last and not self.busy)
+        if self.switcher is not None:
+            self.switcher.set_busy(self.busy)
         if self.retry_button is not None:
             self.retry_button.set_visibility(self.last and not self.busy)
 

@@ -1,4 +1,5 @@
-"""A chat on the page: sending, following answers live (here or from elsewhere), stop and redo."""
+"""A chat on the page: sending, following answers live (here or from elsewhere), stop, redo,
+editing any question, and switching between versions."""
 
 from __future__ import annotations
 
@@ -48,10 +49,14 @@ class ChatView:
         self.following = False  # an answer is being followed (and shown) right now
         self.task: asyncio.Task[None] | None = None
         self.sending = False
+        self.switching = False  # a switch to another version is on its way
+        # Switches of this chat's path made in this process: another tab's show up here.
+        self.path_version = self.generation.path_version(chat.id) if chat and chat.id else 0
         self.thread = Thread(
             viewer,
             on_regenerate=self.regenerate,
             on_edit=self.edit_and_resend,
+            on_switch=self.switch_to,
             on_older=self.load_older,
         )
         # A running answer is in ``messages`` as saved so far; its start event replaces it.
@@ -123,7 +128,7 @@ class ChatView:
         finally:
             self.sending = False
 
-    async def regenerate(self, content: str | None = None) -> bool:
+    async def regenerate(self) -> bool:
         if self.chat is None or self.chat.id is None or self.following:
             return False
         user = await self._user()
@@ -131,7 +136,7 @@ class ChatView:
             return False
         try:
             live = await self.generation.regenerate(
-                user=user, chat_id=self.chat.id, model=self.model, content=content
+                user=user, chat_id=self.chat.id, model=self.model
             )
         except ServiceError as exc:
             self._notify_failure(exc)
@@ -139,9 +144,68 @@ class ChatView:
         self.follow(self.generation.subscribe_to(live))
         return True
 
-    async def edit_and_resend(self, text: str) -> bool:
+    async def edit_and_resend(self, parent_id: int | None, text: str) -> bool:
+        """Send ``text`` as a new version of the question that followed ``parent_id``."""
         content = self._valid(text)
-        return content is not None and await self.regenerate(content)
+        if content is None or self.chat is None or self.chat.id is None:
+            return False
+        if self.following or self.switching:
+            ui.notify(self.viewer.t("busy"), type="info")
+            return False
+        user = await self._user()
+        if user is None:
+            return False
+        try:
+            live = await self.generation.send(
+                user=user,
+                chat_id=self.chat.id,
+                content=content,
+                model=self.model,
+                parent_id=parent_id,
+            )
+        except ServiceError as exc:
+            self._notify_failure(exc)
+            return False
+        self.follow(self.generation.subscribe_to(live))
+        return True
+
+    async def switch_to(self, message_id: int) -> None:
+        """Show another version: one switch that returns the new path's latest page."""
+        if self.chat is None or self.chat.id is None or self.switching:
+            return
+        if self.following:
+            ui.notify(self.viewer.t("busy"), type="info")
+            return
+        chat_id, user_id = self.chat.id, self.viewer.user_id
+        self.switching = True
+        try:
+            page, has_more = await self.generation.switch_path(
+                chat_id,
+                lambda: operations.switch_branch(user_id, chat_id, message_id, limit=PAGE),
+            )
+        except ServiceError as exc:
+            self._notify_failure(exc)
+            return
+        finally:
+            self.switching = False
+        self.path_version = self.generation.path_version(chat_id)
+        # An answer asked meanwhile started on the new path, and its view shows that.
+        if not (self.following or self.client.is_deleted):
+            self.thread.show_path(page, has_more)
+
+    async def follow_switch(self) -> None:
+        """Another tab (or a script) switched this chat's path: show the new one."""
+        if self.chat is None or self.chat.id is None:
+            return
+        version = self.generation.path_version(self.chat.id)
+        if version == self.path_version or self.switching:
+            return
+        self.path_version = version
+        page, has_more = await asyncio.to_thread(
+            operations.message_page, self.viewer.user_id, self.chat.id, limit=PAGE
+        )
+        if not (self.following or self.switching or self.client.is_deleted):
+            self.thread.show_path(page, has_more)
 
     async def stop(self) -> None:
         if self.chat is not None and self.chat.id is not None:
@@ -184,6 +248,7 @@ class ChatView:
         """Pick up an answer started in another tab, by the API or on another instance."""
         if self.chat is None or self.chat.id is None or self.following:
             return
+        await self.follow_switch()
         if not self.generation.answer_running(self.chat.id):
             return  # a dictionary lookup: other instances' answers are known from their news
         found = await self.generation.attach(self.chat.id)

@@ -1,4 +1,5 @@
-"""The conversation on the page: user messages, answers, and paging back to older ones."""
+"""The conversation on the page: the chat's current path of user messages and answers,
+paging back to older ones, and switching to other versions of a message."""
 
 from __future__ import annotations
 
@@ -9,25 +10,37 @@ from nicegui import ui
 
 from pages.answer import AnswerView
 from pages.auth import Viewer
+from pages.composer import ENTER_SENDS
+from pages.versions import SwitchAction, VersionSwitcher, version_switcher
 from pages.widgets import icon_button
 
-EditAction = Callable[[str], Awaitable[bool]]
+# Sends the edited text as a new version of the question after ``parent_id``.
+EditAction = Callable[[int | None, str], Awaitable[bool]]
 
 
 class UserMessage:
-    """A message the user sent; the last one can be edited and sent again."""
+    """A message the user sent: any of them can be edited and sent as a new version."""
 
-    def __init__(self, viewer: Viewer, message: dict[str, Any], on_edit: EditAction) -> None:
+    def __init__(
+        self,
+        viewer: Viewer,
+        message: dict[str, Any],
+        on_edit: EditAction,
+        on_switch: SwitchAction,
+    ) -> None:
         t = viewer.t
         self.viewer = viewer
         self.message_id: int = message["id"]
+        self.parent_id: int | None = message.get("parent_id")
         self.content: str = message["content"]
         self.on_edit = on_edit
         self.editor: ui.column | None = None
+        self.switcher: VersionSwitcher | None = None
         with ui.column().classes("w-full items-end gap-1") as self.root:
             self.root.mark(f"user-{self.message_id}")
             self.bubble = ui.label(self.content).classes("bk-bubble").mark("user-message")
-            with ui.row().classes("bk-actions") as self.actions:
+            with ui.row().classes("bk-actions items-center") as self.actions:
+                self.switcher = version_switcher(viewer, message, on_switch)
                 icon_button("content_copy", t("copy"), self.copy)
                 self.edit_button = icon_button("edit", t("edit"), self.open_editor, marker="edit")
 
@@ -36,7 +49,9 @@ class UserMessage:
         self.bubble.set_text(content)
 
     def set_position(self, *, last: bool, busy: bool) -> None:
-        self.edit_button.set_visibility(last and not busy)
+        self.edit_button.set_visibility(not busy)
+        if self.switcher is not None:
+            self.switcher.set_busy(busy)
 
     async def copy(self) -> None:
         ui.clipboard.write(self.content)
@@ -50,15 +65,19 @@ class UserMessage:
                 "outlined autogrow autofocus maxlength=32000"
             )
             field.classes("w-full").mark("edit-input")
-            with ui.row().classes("gap-2"):
+            field.props["aria-label"] = t("edit")
+
+            async def send() -> None:
+                if await self.on_edit(self.parent_id, field.value or ""):
+                    self.close_editor()
+
+            field.on("keydown", send, js_handler=ENTER_SENDS)
+            field.on("keydown.escape", self.close_editor)
+            with ui.row().classes("gap-2 items-center"):
+                ui.label(t("edit_keys")).classes("bk-hint")
                 ui.button(t("cancel"), on_click=self.close_editor).props("flat no-caps").mark(
                     "edit-cancel"
                 )
-
-                async def send() -> None:
-                    if await self.on_edit(field.value or ""):
-                        self.close_editor()
-
                 ui.button(t("save_and_send"), on_click=send).props("unelevated no-caps").mark(
                     "edit-send"
                 )
@@ -66,6 +85,8 @@ class UserMessage:
         self.actions.set_visibility(False)
 
     def close_editor(self) -> None:
+        if self.root.is_deleted:  # sent: the new version took its place
+            return
         if self.editor is not None:
             self.editor.delete()
             self.editor = None
@@ -85,11 +106,13 @@ class Thread:
         *,
         on_regenerate: Callable[[], Awaitable[Any]],
         on_edit: EditAction,
+        on_switch: SwitchAction,
         on_older: Callable[[], Awaitable[Any]],
     ) -> None:
         self.viewer = viewer
         self.on_regenerate = on_regenerate
         self.on_edit = on_edit
+        self.on_switch = on_switch
         self.items: list[Item] = []
         self.has_more = False
         self.busy = False
@@ -113,15 +136,19 @@ class Thread:
 
     def _make(self, message: dict[str, Any]) -> Item:
         if message["role"] == "user":
-            return UserMessage(self.viewer, message, self.on_edit)
-        answer = AnswerView(
-            self.viewer,
-            message_id=message["id"],
-            model=message.get("model"),
-            on_regenerate=self.on_regenerate,
-        )
+            return UserMessage(self.viewer, message, self.on_edit, self.on_switch)
+        answer = self._answer(message["id"], message.get("model"))
         answer.show_message(message)
         return answer
+
+    def _answer(self, message_id: int, model: str | None) -> AnswerView:
+        return AnswerView(
+            self.viewer,
+            message_id=message_id,
+            model=model,
+            on_regenerate=self.on_regenerate,
+            on_switch=self.on_switch,
+        )
 
     def show(self, messages: list[dict[str, Any]], has_more: bool) -> None:
         with self.box:
@@ -142,26 +169,66 @@ class Thread:
         self.has_more = has_more
         self.older.set_visibility(has_more)
 
-    def begin_answer(self, start: dict[str, Any], model: str | None) -> AnswerView:
-        """A new answer started (here or elsewhere): show its question and an empty answer."""
-        question = start["user_message"]
-        shown = next((item for item in self.items if item.message_id == question["id"]), None)
-        if isinstance(shown, UserMessage):
-            shown.set_content(question["content"])
-            index = self.items.index(shown)
-            for item in self.items[index + 1 :]:  # the answer being replaced
-                item.root.delete()
-            del self.items[index + 1 :]
-        else:
-            with self.box:
-                self.items.append(UserMessage(self.viewer, question, self.on_edit))
+    def show_path(self, messages: list[dict[str, Any]], has_more: bool) -> None:
+        """Show another path's latest page: what it shares with the shown one stays as it
+        is (no flicker, no jump); only what follows the first difference is rebuilt."""
+        start = next(
+            (
+                i
+                for i, item in enumerate(self.items)
+                if messages and item.message_id == messages[0]["id"]
+            ),
+            None,
+        )
+        if start is None:  # nothing in common with the page: show it afresh
+            self._cut(0)
+            self.show(messages, has_more)
+            return
+        same = 0
+        while (
+            same < len(messages)
+            and start + same < len(self.items)
+            and self.items[start + same].message_id == messages[same]["id"]
+        ):
+            same += 1
+        self._cut(start + same)
         with self.box:
-            answer = AnswerView(
-                self.viewer,
-                message_id=start["assistant_message_id"],
-                model=model,
-                on_regenerate=self.on_regenerate,
-            )
+            self.items.extend(self._make(message) for message in messages[same:])
+        if start == 0:  # else older messages loaded before still lead the thread
+            self._set_more(has_more)
+        self.refresh()
+
+    def _cut(self, index: int) -> None:
+        """Remove the items from ``index`` on."""
+        for item in self.items[index:]:
+            item.root.delete()
+        del self.items[index:]
+
+    def begin_answer(self, start: dict[str, Any], model: str | None) -> AnswerView:
+        """A new answer started (here or elsewhere): show its question and an empty answer.
+
+        A new version of an answer replaces the shown one; an edited question replaces
+        the old one and everything after it.
+        """
+        question = start["user_message"]
+        shown = {item.message_id: index for index, item in enumerate(self.items)}
+        if question["id"] in shown:  # the same question answered again
+            index = shown[question["id"]]
+            question_item = self.items[index]
+            if isinstance(question_item, UserMessage):
+                question_item.set_content(question["content"])
+            self._cut(index + 1)
+        else:
+            parent = question.get("parent_id")
+            if parent in shown:
+                self._cut(shown[parent] + 1)
+            else:  # it follows something not loaded here (or starts over): only it shows
+                self._cut(0)
+                self._set_more(parent is not None)
+            with self.box:
+                self.items.append(UserMessage(self.viewer, question, self.on_edit, self.on_switch))
+        with self.box:
+            answer = self._answer(start["assistant_message_id"], model)
         answer.start_live()
         self.items.append(answer)
         self.refresh()
@@ -172,13 +239,7 @@ class Thread:
         self.refresh()
 
     def refresh(self) -> None:
-        """Only the last answer can be regenerated and only the last question edited."""
+        """Only the last answer can be regenerated; nothing changes while one is written."""
         self.empty.set_visibility(not self.items)
-        last_user = max(
-            (i for i, item in enumerate(self.items) if isinstance(item, UserMessage)), default=-1
-        )
         for index, item in enumerate(self.items):
-            if isinstance(item, UserMessage):
-                item.set_position(last=index == last_user, busy=self.busy)
-            else:
-                item.set_position(last=index == len(self.items) - 1, busy=self.busy)
+            item.set_position(last=index == len(self.items) - 1, busy=self.busy)

@@ -39,6 +39,7 @@ PROTECTED: list[tuple[str, str, dict | None]] = [
     ("GET", "/chats/{chat}/stream", None),
     ("POST", "/chats/{chat}/stop", None),
     ("POST", "/chats/{chat}/regenerate", {}),
+    ("POST", "/chats/{chat}/branch", {"message_id": 1}),
 ]
 
 

@@ -32,6 +32,7 @@ CHAT_ENDPOINTS: list[tuple[str, str, dict | None]] = [
     ("POST", "/chats/{chat}/stop", None),
     ("POST", "/chats/{chat}/regenerate", {}),
     ("POST", "/chats/{chat}/regenerate?stream=false", {"model": "BeykusSmall"}),
+    ("POST", "/chats/{chat}/branch", {"message_id": 1}),
     ("DELETE", "/chats/{chat}", None),  # last: if it wrongly worked, the rest would be moot
 ]
 

@@ -26,6 +26,7 @@ CONTRACT_ROUTES = {
     "/api/chats/{chat_id}/stream": {"get"},
     "/api/chats/{chat_id}/stop": {"post"},
     "/api/chats/{chat_id}/regenerate": {"post"},
+    "/api/chats/{chat_id}/branch": {"post"},
     "/api/health": {"get"},
 }
 

@@ -44,6 +44,7 @@ def body_endpoints(chat_id: int) -> list[tuple[str, str]]:
         ("POST", f"/chats/{chat_id}/messages"),
         ("POST", f"/chats/{chat_id}/messages?stream=false"),
         ("POST", f"/chats/{chat_id}/regenerate"),
+        ("POST", f"/chats/{chat_id}/branch"),
     ]
 
 
@@ -216,6 +217,7 @@ def test_wrongly_typed_fields_never_answer_500(api: httpx.Client, owner: dict[st
         "/me/password": ("current_password", "new_password"),
         "/chats": ("title", "model"),
         f"/chats/{chat['id']}": ("title", "model"),
+        f"/chats/{chat['id']}/branch": ("message_id",),
     }
     failures = []
     for method, path in body_endpoints(chat["id"]):
@@ -228,6 +230,10 @@ def test_wrongly_typed_fields_never_answer_500(api: httpx.Client, owner: dict[st
             body = {"content": value, "model": value} if value != "" else {"content": value}
             response = api.post(path, json=body, headers=owner)
             failures.append(_not_500(response, (path, value)))
+    for value in odd_values:  # a valid question after an odd parent
+        body = {"content": "hi", "parent_id": value}
+        response = api.post(f"/chats/{chat['id']}/messages", json=body, headers=owner)
+        failures.append(_not_500(response, ("parent_id", value)))
     assert not [f for f in failures if f], [f for f in failures if f]
 
 
@@ -413,6 +419,7 @@ CHAT_PATHS = [
     ("GET", "/chats/{id}/stream"),
     ("POST", "/chats/{id}/stop"),
     ("POST", "/chats/{id}/regenerate"),
+    ("POST", "/chats/{id}/branch"),
 ]
 
 

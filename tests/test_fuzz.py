@@ -68,6 +68,7 @@ PROMISED = {
     ("GET", "/api/chats/{chat_id}/stream"),
     ("POST", "/api/chats/{chat_id}/stop"),
     ("POST", "/api/chats/{chat_id}/regenerate"),
+    ("POST", "/api/chats/{chat_id}/branch"),
     ("GET", "/api/health"),
 }
 

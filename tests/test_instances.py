@@ -174,3 +174,43 @@ def test_killing_a_mid_answer_lets_b_mark_it_interrupted(
         "POST", f"/chats/{chat}/messages", json={"content": "again"}, headers=auth
     ) as response:
         assert collect(response)[-1]["message"]["content"] == "fresh"
+
+
+def test_versions_work_across_instances(
+    pair: tuple[ServerProcess, ServerProcess], fake_gemini: FakeGemini
+) -> None:
+    """A new version generated on A is followed and stopped from B; B's switch is refused
+    while it runs and taken after; A's next question follows B's switch."""
+    a, b = pair
+    api_a, api_b = client(a), client(b)
+    auth = register(api_a)
+    chat = api_a.post("/chats", json={}, headers=auth).json()["id"]
+    fake_gemini.enqueue(g.reply("First version."))
+    first = api_a.post(
+        f"/chats/{chat}/messages", params={"stream": "false"}, json={"content": "Q"}, headers=auth
+    ).json()["assistant_message"]
+
+    fake_gemini.enqueue(slow_reply(200))
+    thread, events_a = start_in_background(api_a, f"/chats/{chat}/regenerate", auth)
+    wait_for(lambda: len(events_a) > 5)
+    switch = api_b.post(f"/chats/{chat}/branch", json={"message_id": first["id"]}, headers=auth)
+    assert switch.status_code == 409, switch.text
+    with api_b.stream("GET", f"/chats/{chat}/stream", headers=auth) as response:
+        following = iter_events(response)
+        assert next(following) == events_a[0]
+        assert api_b.post(f"/chats/{chat}/stop", headers=auth).json() == {"stopped": True}
+        final = list(following)[-1]["message"]
+    thread.join(10)
+    assert final["status"] == "stopped"
+    assert final["sibling_ids"] == [first["id"], final["id"]]
+
+    switched = api_b.post(f"/chats/{chat}/branch", json={"message_id": first["id"]}, headers=auth)
+    assert switched.status_code == 200, switched.text
+    assert [m["id"] for m in switched.json()["messages"]][-1] == first["id"]
+    fake_gemini.enqueue(g.reply("Next."))
+    sent = api_a.post(
+        f"/chats/{chat}/messages", params={"stream": "false"}, json={"content": "Q2"}, headers=auth
+    ).json()
+    assert sent["user_message"]["parent_id"] == first["id"]
+    history = fake_gemini.requests[-1].body["contents"]
+    assert [part["text"] for c in history for part in c["parts"]] == ["Q", "First version.", "Q2"]

@@ -50,6 +50,9 @@ def test_readme_curl_session_works_as_written(tmp_path: Path) -> None:
     assert [m["role"] for m in listing["messages"]] == ["user", "assistant"]
     assert listing["messages"][1]["status"] == "complete"
     assert "demo mode" in listing["messages"][1]["content"]
+    # the question was edited, then its first version brought back
+    first = listing["messages"][0]
+    assert first["content"] == "Hello! What can you do?" and len(first["sibling_ids"]) == 2
 
 
 def test_every_setting_is_in_env_example_and_the_new_ones_in_the_readme() -> None:

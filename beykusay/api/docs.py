@@ -19,6 +19,13 @@ def error(description: str) -> dict[str, Any]:
     return {"description": description, "model": ErrorOut}
 
 
+def invalid(description: str) -> dict[str, Any]:
+    """422 that is either FastAPI's validation error or a plain ``{"detail": str}``."""
+    refs = [f"#/components/schemas/{name}" for name in ("HTTPValidationError", "ErrorOut")]
+    schema = {"anyOf": [{"$ref": ref} for ref in refs]}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
 AUTH: Responses = {401: error("Missing, invalid or expired token (`WWW-Authenticate: Bearer`)")}
 BODY: Responses = {
     400: error("The body could not be read (not UTF-8 JSON)"),

@@ -11,16 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from beykusay.db import get_engine, make_engine
 from beykusay.events import final_event
-from beykusay.models import Message
-from beykusay.schemas import message_json
-from beykusay.services import instances
+from beykusay.services import instances, tree
 
 if TYPE_CHECKING:  # redis is only installed for several instances
     from beykusay.relay import RedisRelay
@@ -71,14 +69,16 @@ class Heartbeat:
         with self._session() as session:
             instances.beat(session=session, instance_id=self.instance_id)
             orphans = instances.reap_orphans(session=session, stale_after=self.stale_after)
-        for message in orphans:
+            shown = tree.messages_json(session=session, messages=orphans)
+        for message in shown:
             self._announce(message)
 
-    def _announce(self, message: Message) -> None:
-        log.warning("answer %s lost its instance: interrupted", message.id)
+    def _announce(self, message: dict[str, Any]) -> None:
+        """Tell followers on other instances that this answer ended (as the API shows it)."""
+        log.warning("answer %s lost its instance: interrupted", message["id"])
         assert self._loop is not None
-        final = final_event(message_json(message))
-        self._loop.call_soon_threadsafe(self.relay.publish, message.chat_id, final)
+        final = final_event(message)
+        self._loop.call_soon_threadsafe(self.relay.publish, message["chat_id"], final)
 
     async def retire(self) -> None:
         """This instance leaves: others need not wait for its heart to go stale."""

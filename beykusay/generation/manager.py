@@ -12,7 +12,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from beykusay import prompts
 from beykusay.catalog import MODELS
@@ -24,17 +24,19 @@ from beykusay.generation.heartbeat import Heartbeat
 from beykusay.generation.live import LiveAnswer
 from beykusay.generation.saver import ProgressSaver
 from beykusay.generation.subscription import Subscription
-from beykusay.models import Message, User
+from beykusay.models import User
 from beykusay.providers.base import GenerationRequest, Provider
 from beykusay.ratelimit import Limiter
-from beykusay.schemas import message_json
 from beykusay.services import messages as message_service
 from beykusay.services.errors import Conflict, TooManyAttempts, Unavailable
+from beykusay.services.messages import LEAF, Parent
 
 if TYPE_CHECKING:  # redis is only installed for several instances
     from beykusay.relay import RedisRelay, RemoteSubscription
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class GenerationManager:
@@ -54,6 +56,8 @@ class GenerationManager:
         self.accepting = True
         self._live: dict[int, LiveAnswer] = {}
         self._reserved: set[int] = set()
+        self._switching: dict[int, asyncio.Event] = {}  # chats whose path is being moved
+        self._path_versions: dict[int, int] = {}
         self._saver = ProgressSaver(
             interval=settings.save_interval, answers=lambda: self._live.values()
         )
@@ -64,7 +68,17 @@ class GenerationManager:
     def running(self, chat_id: int) -> LiveAnswer | None:
         return self._live.get(chat_id)
 
-    async def send(self, *, user: User, chat_id: int, content: str, model: str) -> LiveAnswer:
+    async def send(
+        self,
+        *,
+        user: User,
+        chat_id: int,
+        content: str,
+        model: str,
+        parent_id: Parent = LEAF,
+    ) -> LiveAnswer:
+        """Ask ``content`` after ``parent_id`` (an answer, None for the top; default the leaf)."""
+        await self._after_switch(chat_id)
         return await self._start(
             user,
             chat_id,
@@ -76,12 +90,13 @@ class GenerationManager:
                 model=model,
                 instance_id=self.instance_id,
                 max_per_user=self.settings.max_answers_per_user,
+                parent=parent_id,
             ),
         )
 
-    async def regenerate(
-        self, *, user: User, chat_id: int, model: str, content: str | None = None
-    ) -> LiveAnswer:
+    async def regenerate(self, *, user: User, chat_id: int, model: str) -> LiveAnswer:
+        """A new version of the last answer on the chat's current path."""
+        await self._after_switch(chat_id)
         return await self._start(
             user,
             chat_id,
@@ -91,10 +106,35 @@ class GenerationManager:
                 chat_id=chat_id,
                 model=model,
                 instance_id=self.instance_id,
-                content=content,
                 max_per_user=self.settings.max_answers_per_user,
             ),
         )
+
+    async def switch_path(self, chat_id: int, switch: Callable[[], T]) -> T:
+        """Run ``switch`` (blocking; it moves the chat's current path) while no answer runs
+        in the chat here. Answers asked meanwhile start after it, on the new path; pages
+        showing the chat then follow the new path."""
+        await self._after_switch(chat_id)  # one switch at a time
+        if chat_id in self._live or chat_id in self._reserved:
+            raise Conflict("An answer is being generated in this chat: wait for it or stop it")
+        switched = self._switching[chat_id] = asyncio.Event()
+
+        def release(_: object) -> None:  # when the switch ends, even if its caller left
+            del self._switching[chat_id]
+            self._path_versions[chat_id] = self._path_versions.get(chat_id, 0) + 1
+            switched.set()
+
+        switching = asyncio.ensure_future(asyncio.to_thread(switch))
+        switching.add_done_callback(release)
+        return await asyncio.shield(switching)
+
+    async def _after_switch(self, chat_id: int) -> None:
+        while (switching := self._switching.get(chat_id)) is not None:
+            await switching.wait()
+
+    def path_version(self, chat_id: int) -> int:
+        """Counts switches of the chat's path made in this process (cheap to poll)."""
+        return self._path_versions.get(chat_id, 0)
 
     async def _start(
         self, user: User, chat_id: int, model: str, begin: Callable[[Any], Any]
@@ -126,7 +166,7 @@ class GenerationManager:
             user_id=user.id,
             start={
                 "type": "start",
-                "user_message": message_json(turn.user_message),
+                "user_message": turn.user_json,
                 "assistant_message_id": turn.assistant_message.id,
             },
         )
@@ -274,7 +314,7 @@ class GenerationManager:
 
     async def _finish(self, live: LiveAnswer, values: dict[str, Any]) -> None:
         live.dirty = False
-        saved: Message | None = None
+        saved: dict[str, Any] | None = None
         for attempt in range(3):
             try:
                 saved = await asyncio.shield(
@@ -291,10 +331,7 @@ class GenerationManager:
             except Exception:
                 log.exception("could not save answer %s (attempt %d)", live.message_id, attempt)
                 await asyncio.sleep(0.2 * (attempt + 1))
-        if saved is not None:
-            final = message_json(saved)
-        else:
-            final = {**live.start, "id": live.message_id, **values}
+        final = saved if saved is not None else {**live.start, "id": live.message_id, **values}
         kind = "error" if values["status"] in ("error", "interrupted") else "done"
         live.final = {"type": kind, "message": final}
         live.publish(live.final)

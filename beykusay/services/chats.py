@@ -89,7 +89,13 @@ def update_chat(
 
 
 def delete_chat(*, session: Session, chat: Chat) -> None:
-    # Delete messages explicitly too: SQLite may run without foreign keys elsewhere.
+    """The chat and every version of every message in it."""
+    # Step by step rather than by cascades alone: SQLite may run without foreign keys
+    # elsewhere. The leaf goes first (it points into the messages), then all messages in
+    # one statement (parents and children together), then the chat.
+    chat.current_leaf_id = None
+    session.add(chat)
+    session.flush()
     session.exec(delete(Message).where(col(Message.chat_id) == chat.id))
     session.delete(chat)
     session.commit()

@@ -13,6 +13,12 @@ class InvalidInput(ServiceError):
     status_code = 400
 
 
+class InvalidReference(ServiceError):
+    """An id in the request that exists but cannot be used there."""
+
+    status_code = 422
+
+
 class NotFound(ServiceError):
     status_code = 404
 

@@ -1,9 +1,9 @@
-"""Messages of a chat: paging, starting a turn, saving a growing answer, history."""
+"""Messages of a chat: starting a turn, saving a growing answer, the history sent."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select, update
@@ -11,25 +11,14 @@ from sqlmodel import Session, col, func, select, update
 from beykusay.db import utcnow
 from beykusay.models import STREAMING, Chat, Message
 from beykusay.providers.base import Turn
+from beykusay.services import tree
 from beykusay.services.chats import title_from
-from beykusay.services.errors import Conflict, TooManyAttempts
+from beykusay.services.errors import Conflict, InvalidReference, NotFound, TooManyAttempts
 
 FINISHED = ("complete", "stopped", "error", "interrupted")
 
-
-def list_messages(
-    *, session: Session, chat_id: int, limit: int = 100, before: int | None = None
-) -> tuple[list[Message], bool]:
-    """The newest ``limit`` messages (before ``before``), oldest first; and if older exist."""
-    statement = select(Message).where(Message.chat_id == chat_id)
-    if before is not None:
-        statement = statement.where(col(Message.id) < before)
-    rows = session.exec(statement.order_by(col(Message.id).desc()).limit(limit + 1)).all()
-    return list(reversed(rows[:limit])), len(rows) > limit
-
-
-def last_messages(*, session: Session, chat_id: int, count: int) -> list[Message]:
-    return list_messages(session=session, chat_id=chat_id, limit=count)[0]
+LEAF: Literal["leaf"] = "leaf"
+Parent = int | None | Literal["leaf"]  # an answer, the top of the chat, or its current leaf
 
 
 def has_streaming_answer(*, session: Session, chat_id: int) -> bool:
@@ -43,6 +32,7 @@ def has_streaming_answer(*, session: Session, chat_id: int) -> bool:
 class Turnstart:
     user_message: Message
     assistant_message: Message
+    user_json: dict[str, Any]  # the question as the API shows it, with its versions
 
 
 def _lock_chat(session: Session, chat_id: int, max_per_user: int) -> Chat:
@@ -65,10 +55,49 @@ def _lock_chat(session: Session, chat_id: int, max_per_user: int) -> Chat:
     return chat
 
 
-def _placeholder(chat_id: int, model: str, instance_id: str) -> Message:
+def _placeholder(chat_id: int, parent_id: int, model: str, instance_id: str) -> Message:
     return Message(
-        chat_id=chat_id, role="assistant", model=model, status=STREAMING, instance_id=instance_id
+        chat_id=chat_id,
+        parent_id=parent_id,
+        role="assistant",
+        model=model,
+        status=STREAMING,
+        instance_id=instance_id,
     )
+
+
+def _checked_parent(session: Session, chat: Chat, parent: Parent) -> int | None:
+    """Where a new question goes: after the leaf, at the top, or after an answer on the path."""
+    if parent == LEAF:
+        return chat.current_leaf_id
+    if parent is None:
+        return None
+    assert chat.id is not None and isinstance(parent, int)
+    found = session.get(Message, parent)
+    if (
+        found is None
+        or found.chat_id != chat.id
+        or found.role != "assistant"
+        or not tree.on_current_path(session=session, chat_id=chat.id, message_id=parent)
+    ):
+        raise InvalidReference("parent_id must be an answer on the chat's current path")
+    return parent
+
+
+def _begin_answer(
+    session: Session, chat: Chat, question: Message, model: str, instance_id: str
+) -> Turnstart:
+    """Add an empty streaming answer to ``question``, make it the leaf, and commit."""
+    assert chat.id is not None and question.id is not None
+    answer = _placeholder(chat.id, question.id, model, instance_id)
+    session.add(answer)
+    session.flush()
+    chat.current_leaf_id = answer.id
+    session.add(chat)
+    session.commit()
+    session.refresh(question)
+    session.refresh(answer)
+    return Turnstart(question, answer, tree.message_out(session=session, message=question))
 
 
 def start_turn(
@@ -79,86 +108,89 @@ def start_turn(
     model: str,
     instance_id: str,
     max_per_user: int = 3,
+    parent: Parent = LEAF,
 ) -> Turnstart:
-    """Save the user's message and an empty streaming answer in one transaction."""
+    """Save the user's message and an empty streaming answer in one transaction.
+
+    The message follows ``parent``: by default the current leaf; ``None`` or an answer on
+    the current path makes it a new version of the question that followed there.
+    """
     chat = _lock_chat(session, chat_id, max_per_user)
+    parent_id = _checked_parent(session, chat, parent)
     now = utcnow()
-    user_message = Message(chat_id=chat_id, role="user", content=content, created_at=now)
-    answer = _placeholder(chat_id, model, instance_id)
+    question = Message(
+        chat_id=chat_id, parent_id=parent_id, role="user", content=content, created_at=now
+    )
     if chat.auto_title:
         chat.title, chat.auto_title = title_from(content), False
     chat.updated_at = now
-    session.add_all([chat, user_message, answer])
-    session.commit()
-    session.refresh(user_message)
-    session.refresh(answer)
-    return Turnstart(user_message, answer)
+    session.add(question)
+    session.flush()
+    return _begin_answer(session, chat, question, model, instance_id)
 
 
 def start_regeneration(
-    *,
-    session: Session,
-    chat_id: int,
-    model: str,
-    instance_id: str,
-    content: str | None = None,
-    max_per_user: int = 3,
+    *, session: Session, chat_id: int, model: str, instance_id: str, max_per_user: int = 3
 ) -> Turnstart:
-    """Drop the last answer and answer the last user message again (edited if ``content``)."""
+    """Answer the last question of the current path again: a new version of its answer."""
     chat = _lock_chat(session, chat_id, max_per_user)
-    tail = last_messages(session=session, chat_id=chat_id, count=2)
-    if tail and tail[-1].role == "assistant":
-        session.delete(tail.pop())
-    if not tail or tail[-1].role != "user":
+    leaf = session.get(Message, chat.current_leaf_id) if chat.current_leaf_id else None
+    question = leaf
+    if leaf is not None and leaf.role == "assistant":
+        question = session.get(Message, leaf.parent_id) if leaf.parent_id else None
+    if question is None or question.role != "user":
         raise Conflict("There is no message to answer yet")
-    user_message = tail[-1]
-    if content is not None:
-        user_message.content = content
-        session.add(user_message)
-    answer = _placeholder(chat_id, model, instance_id)
     chat.updated_at = utcnow()
-    session.add_all([chat, answer])
+    return _begin_answer(session, chat, question, model, instance_id)
+
+
+def switch_branch(*, session: Session, chat_id: int, message_id: int) -> None:
+    """Make the current path go through ``message_id``, down to its newest leaf."""
+    chat = session.exec(select(Chat).where(Chat.id == chat_id).with_for_update()).one()
+    target = session.get(Message, message_id)
+    if target is None or target.chat_id != chat_id:
+        raise NotFound("Message not found")
+    if has_streaming_answer(session=session, chat_id=chat_id):
+        raise Conflict("An answer is being generated in this chat: wait for it or stop it")
+    chat.current_leaf_id = tree.newest_leaf_below(session=session, message_id=message_id)
+    session.add(chat)
     session.commit()
-    session.refresh(user_message)
-    session.refresh(answer)
-    return Turnstart(user_message, answer)
 
 
 def history(
     *, session: Session, chat_id: int, before: int, max_chars: int
 ) -> tuple[list[Turn], int]:
-    """The conversation before message ``before`` as provider turns, oldest first.
+    """The current path above answer ``before``, as provider turns, oldest first.
 
-    The newest turns that fit in ``max_chars`` are kept (the last user message always);
-    the second value counts the older messages left out. Answers with no text are
-    skipped and consecutive turns of one role merged, so roles always alternate.
+    Only that path is sent, never another version. The newest turns that fit in
+    ``max_chars`` are kept (the last user message always); the second value counts the
+    older messages left out. Answers with no text are skipped and consecutive turns of
+    one role merged, so roles always alternate.
     """
-    rows = session.exec(
-        select(Message)
-        .where(Message.chat_id == chat_id, col(Message.id) < before, Message.content != "")
-        .order_by(col(Message.id).desc())
-        .execution_options(yield_per=200)
-    )
-    kept: list[Message] = []
+    above = select(Message.parent_id).where(Message.id == before).scalar_subquery()
+    path = tree.path_up(above)
+    sizes = session.exec(
+        select(path.c.depth, func.length(Message.content))
+        .join(path, col(Message.id) == path.c.id)
+        .where(Message.content != "")
+        .order_by(path.c.depth)
+    ).all()
     used = 0
-    for row in rows:
-        if kept and used + len(row.content) > max_chars:
+    deepest = -1
+    for depth, size in sizes:
+        if deepest >= 0 and used + size > max_chars:
             break
-        kept.append(row)
-        used += len(row.content)
-    omitted = 0
-    if kept:
-        omitted = session.exec(
-            select(func.count())
-            .select_from(Message)
-            .where(
-                Message.chat_id == chat_id,
-                col(Message.id) < kept[-1].id,
-                Message.content != "",
-            )
-        ).one()
+        used += size
+        deepest = depth
+    omitted = sum(1 for depth, _ in sizes if depth > deepest)
+    kept = session.exec(
+        select(Message)
+        .join(path, col(Message.id) == path.c.id)
+        .where(Message.content != "", path.c.depth <= deepest)
+        .order_by(path.c.depth.desc())
+    ).all()
     turns: list[Turn] = []
-    for row in reversed(kept):
+    for row in kept:
         role = "user" if row.role == "user" else "model"
         if not turns and role == "model":
             omitted += 1  # a conversation sent to the model starts with the user
@@ -192,8 +224,10 @@ def save_progress(*, session: Session, answers: dict[int, dict[str, Any]]) -> No
     session.commit()
 
 
-def finish_answer(*, session: Session, message_id: int, values: dict[str, Any]) -> Message | None:
-    """Store an answer's final state and move its chat up the list."""
+def finish_answer(
+    *, session: Session, message_id: int, values: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Store an answer's final state and move its chat up the list; the answer as JSON."""
     answer = session.get(Message, message_id)
     if answer is None:  # its chat was deleted meanwhile
         return None
@@ -208,7 +242,7 @@ def finish_answer(*, session: Session, message_id: int, values: dict[str, Any]) 
         session.add(chat)
     session.commit()
     session.refresh(answer)
-    return answer
+    return tree.message_out(session=session, message=answer)
 
 
 def interrupt_streaming(*, session: Session, instance_id: str | None = None) -> int:

@@ -11,8 +11,8 @@ from typing import Any
 
 from beykusay.db import new_session
 from beykusay.models import Chat, User
-from beykusay.schemas import SettingsUpdate, UserSettings, message_json
-from beykusay.services import accounts, chats, messages
+from beykusay.schemas import SettingsUpdate, UserSettings
+from beykusay.services import accounts, chats, messages, tree
 from beykusay.services.accounts import LoginGuard
 
 
@@ -81,10 +81,26 @@ def delete_chat(user_id: int, chat_id: int) -> None:
 def message_page(
     user_id: int, chat_id: int, *, limit: int, before: int | None = None
 ) -> tuple[list[dict[str, Any]], bool]:
-    """A page of the chat's messages as API-shaped dicts, oldest first, and whether more exist."""
+    """A page of the chat's current path as API-shaped dicts, oldest first; if more exist."""
     with new_session() as session:
         chats.get_chat(session=session, user_id=user_id, chat_id=chat_id)
-        found, has_more = messages.list_messages(
-            session=session, chat_id=chat_id, limit=limit, before=before
-        )
-        return [message_json(message) for message in found], has_more
+        page = tree.current_page(session=session, chat_id=chat_id, limit=limit, before=before)
+        return page.as_json(), page.has_more
+
+
+def switch_branch(
+    user_id: int, chat_id: int, message_id: int, *, limit: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """Move the chat's path through ``message_id``; the new path's latest page.
+
+    Call it through ``GenerationManager.switch_path``, which keeps answers from starting.
+    """
+    with new_session() as session:
+        chats.get_chat(session=session, user_id=user_id, chat_id=chat_id)
+        messages.switch_branch(session=session, chat_id=chat_id, message_id=message_id)
+    return message_page(user_id, chat_id, limit=limit)
+
+
+def current_leaf(user_id: int, chat_id: int) -> int | None:
+    """Where the chat's current path ends now."""
+    return get_chat(user_id, chat_id).current_leaf_id

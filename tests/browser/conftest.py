@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -150,12 +150,33 @@ def register(page: Page, server: Server, prefix: str = "user") -> str:
     return name
 
 
-def seed_chat(server: Server, username: str, messages: list[tuple[str, str]], title: str) -> int:
-    """Write a chat with ``(role, content)`` messages straight into the server's database."""
+Turns = list[tuple[str, str]]  # (role, content)
+
+
+def seed_chat(
+    server: Server,
+    username: str,
+    messages: Turns,
+    title: str,
+    *,
+    versions: Sequence[tuple[int, Turns]] = (),
+) -> int:
+    """Write a chat with ``(role, content)`` messages straight into the server's database.
+
+    Each of ``versions``, ``(index, turns)``, adds another version of message ``index``
+    (``turns[0]``) and what follows it; the last one written is the current path.
+    """
     from sqlmodel import Session, select
 
     from beykusay.db import make_engine
     from beykusay.models import Chat, Message, User
+    from tests.seeding import add_path
+
+    def rows(turns: Turns) -> list[Message]:
+        return [
+            Message(role=role, content=content, model="BeykusChat" if role == "assistant" else None)
+            for role, content in turns
+        ]
 
     engine = make_engine(server.database_url)
     try:
@@ -165,16 +186,9 @@ def seed_chat(server: Server, username: str, messages: list[tuple[str, str]], ti
             session.add(chat)
             session.commit()
             session.refresh(chat)
-            session.add_all(
-                Message(
-                    chat_id=chat.id or 0,
-                    role=role,
-                    content=content,
-                    model="BeykusChat" if role == "assistant" else None,
-                )
-                for role, content in messages
-            )
-            session.commit()
+            first = add_path(session, chat, rows(messages))
+            for index, turns in versions:
+                add_path(session, chat, rows(turns), parent_id=first[index].parent_id)
             return chat.id or 0
     finally:
         engine.dispose()

@@ -122,7 +122,9 @@ async def test_stop_keeps_what_arrived(user: User, register: Register) -> None:
     assert saved[-1]["content"].startswith("Alpha beta")
 
 
-async def test_regenerate_replaces_the_last_answer(user: User, register: Register) -> None:
+async def test_regenerate_shows_the_new_answer_and_keeps_the_old_one(
+    user: User, register: Register
+) -> None:
     await register()
     use_provider(ScriptedProvider(["First answer."]))
     await send(user, "Question")
@@ -132,8 +134,9 @@ async def test_regenerate_replaces_the_last_answer(user: User, register: Registe
     await user.should_see("Second answer.", retries=100)
     await user.should_not_see("First answer.")
     await answered(user)
+    await user.should_see("2 / 2")
     saved = messages_of(newest_chat().id or 0)
-    assert [m["content"] for m in saved] == ["Question", "Second answer."]
+    assert [m["content"] for m in saved] == ["Question", "First answer.", "Second answer."]
 
 
 async def test_edit_and_resend_the_last_question(user: User, register: Register) -> None:
@@ -151,7 +154,12 @@ async def test_edit_and_resend_the_last_question(user: User, register: Register)
         await user.should_see("Tell me about dogs")
         await user.should_not_see("Tell me about cats")
     saved = messages_of(newest_chat().id or 0)
-    assert [m["content"] for m in saved] == ["Tell me about dogs", "About dogs."]
+    assert [m["content"] for m in saved] == [
+        "Tell me about cats",
+        "About cats.",
+        "Tell me about dogs",
+        "About dogs.",
+    ]
 
 
 async def test_a_failed_answer_shows_its_error_and_can_be_retried(

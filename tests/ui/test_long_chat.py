@@ -16,9 +16,10 @@ from sqlalchemy import event
 from sqlmodel import col, select
 
 from beykusay.db import new_session
-from beykusay.models import Message
+from beykusay.models import Chat, Message
 from beykusay.services import operations
 from pages.chat_view import PAGE
+from tests.seeding import add_path
 from tests.ui.conftest import Register
 
 MESSAGE_MARKER = re.compile(r"(?:user|answer)-(\d+)")
@@ -37,16 +38,21 @@ def answer_{n}() -> int:
 
 def seed(chat_id: int, count: int) -> None:
     with new_session() as session:
-        session.add_all(
-            Message(
-                chat_id=chat_id,
-                role="user" if n % 2 == 0 else "assistant",
-                content=f"Question {n}" if n % 2 == 0 else ANSWER.format(n=n),
-                model=None if n % 2 == 0 else "BeykusChat",
-            )
-            for n in range(count)
+        chat = session.get(Chat, chat_id)
+        assert chat is not None
+        add_path(
+            session,
+            chat,
+            (
+                Message(
+                    chat_id=chat_id,
+                    role="user" if n % 2 == 0 else "assistant",
+                    content=f"Question {n}" if n % 2 == 0 else ANSWER.format(n=n),
+                    model=None if n % 2 == 0 else "BeykusChat",
+                )
+                for n in range(count)
+            ),
         )
-        session.commit()
 
 
 @contextmanager
