@@ -27,7 +27,7 @@ from beykusay.generation.subscription import Subscription
 from beykusay.models import Message, User
 from beykusay.providers.base import GenerationRequest, Provider
 from beykusay.ratelimit import Limiter
-from beykusay.schemas import message_json
+from beykusay.schemas import MessageOut, message_json
 from beykusay.services import messages as message_service
 from beykusay.services.errors import Conflict, TooManyAttempts, Unavailable
 
@@ -106,13 +106,17 @@ class GenerationManager:
         assert user.id is not None
         self._check_send_rate(user.id)
         self._reserved.add(chat_id)
-        try:
-            # Shielded: once the turn is committed its task must start, even if the
-            # request that asked for it is cancelled meanwhile (else it stays streaming).
-            starting = asyncio.ensure_future(self._begin_turn(user, chat_id, model, begin))
-            return await asyncio.shield(starting)
-        finally:
-            self._reserved.discard(chat_id)
+        # Shielded: once the turn is committed its task must start, even if the request
+        # that asked for it is cancelled meanwhile (else it stays streaming). The chat
+        # stays reserved until the start itself is over, not the request that awaits it.
+        starting = asyncio.ensure_future(self._begin_turn(user, chat_id, model, begin))
+        starting.add_done_callback(lambda task: self._started(chat_id, task))
+        return await asyncio.shield(starting)
+
+    def _started(self, chat_id: int, starting: asyncio.Future[LiveAnswer]) -> None:
+        self._reserved.discard(chat_id)
+        if not starting.cancelled():
+            starting.exception()  # retrieved here too: its request may be gone
 
     async def _begin_turn(
         self, user: User, chat_id: int, model: str, begin: Callable[[Any], Any]
@@ -129,6 +133,7 @@ class GenerationManager:
                 "user_message": message_json(turn.user_message),
                 "assistant_message_id": turn.assistant_message.id,
             },
+            answer=message_json(turn.assistant_message),
         )
         if self.relay is not None:
             self.relay.begin(chat_id, live.start)
@@ -218,6 +223,7 @@ class GenerationManager:
         await asyncio.gather(
             *(self.stop(chat_id, status="interrupted") for chat_id in list(self._live))
         )
+        await self._saver.repair(due_only=False)  # what is still unsaved is interrupted at start
         self._saver.cancel()
         if self.relay is not None:
             await self.relay.close()
@@ -264,31 +270,46 @@ class GenerationManager:
         await self._finish(live, values)
 
     async def _finish(self, live: LiveAnswer, values: dict[str, Any]) -> None:
+        """Save the answer's end; whatever happens, publish a final event and release the chat.
+
+        A final save that fails (or is cancelled by a second stop) goes to the saver,
+        which tries it again until the database takes it.
+        """
         live.dirty = False
         saved: Message | None = None
-        for attempt in range(3):
-            try:
-                saved = await asyncio.shield(
-                    asyncio.to_thread(
-                        in_session,
-                        lambda s: message_service.finish_answer(
-                            session=s, message_id=live.message_id, values=values
-                        ),
-                    )
-                )
-                break
-            except asyncio.CancelledError:
-                continue  # the save runs on; a second stop must not lose the answer
-            except Exception:
-                log.exception("could not save answer %s (attempt %d)", live.message_id, attempt)
-                await asyncio.sleep(0.2 * (attempt + 1))
-        if saved is not None:
-            final = message_json(saved)
-        else:
-            final = {**live.start, "id": live.message_id, **values}
-        kind = "error" if values["status"] in ("error", "interrupted") else "done"
-        live.final = {"type": kind, "message": final}
-        live.publish(live.final)
-        live.watchers.clear()
-        self._live.pop(live.chat_id, None)
-        live.done.set()
+        stored = False
+        try:
+            saved = await asyncio.to_thread(
+                in_session,
+                lambda s: message_service.finish_answer(
+                    session=s, message_id=live.message_id, values=values
+                ),
+            )
+            stored = True
+        except Exception:
+            log.exception("could not save answer %s: it will be tried again", live.message_id)
+        finally:
+            if not stored:
+                self._saver.finish_later(live.message_id, values)
+            self._end(live, final_message(live, values, saved))
+
+    def _end(self, live: LiveAnswer, message: Event) -> None:
+        kind = "error" if message["status"] in ("error", "interrupted") else "done"
+        live.final = {"type": kind, "message": message}
+        try:
+            live.publish(live.final)
+        except Exception:  # another instance's watchers miss it; ours and the chat must not
+            log.exception("could not publish the end of answer %s", live.message_id)
+        finally:
+            live.watchers.clear()
+            if self._live.get(live.chat_id) is live:
+                del self._live[live.chat_id]
+            live.done.set()
+
+
+def final_message(live: LiveAnswer, values: dict[str, Any], saved: Message | None) -> Event:
+    """The ended answer as the API shows it: as saved, or as it would have been saved."""
+    if saved is not None:
+        return message_json(saved)
+    shown = {key: value for key, value in values.items() if key in MessageOut.model_fields}
+    return MessageOut.model_validate({**live.answer, **shown}).model_dump(mode="json")

@@ -12,7 +12,7 @@ from beykusay.db import utcnow
 from beykusay.models import STREAMING, Chat, Message
 from beykusay.providers.base import Turn
 from beykusay.services.chats import title_from
-from beykusay.services.errors import Conflict, TooManyAttempts
+from beykusay.services.errors import Conflict, NotFound, TooManyAttempts
 
 FINISHED = ("complete", "stopped", "error", "interrupted")
 
@@ -47,7 +47,9 @@ class Turnstart:
 
 def _lock_chat(session: Session, chat_id: int, max_per_user: int) -> Chat:
     """The chat, locked for this turn; refuses a second answer and a user's surplus ones."""
-    chat = session.exec(select(Chat).where(Chat.id == chat_id).with_for_update()).one()
+    chat = session.exec(select(Chat).where(Chat.id == chat_id).with_for_update()).one_or_none()
+    if chat is None:  # deleted since the request found it
+        raise NotFound("Chat not found")
     if has_streaming_answer(session=session, chat_id=chat_id):
         raise Conflict("An answer is already being generated in this chat")
     running = session.exec(
