@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,12 +17,14 @@ from tests import fakegemini as g
 from tests.apihelpers import (
     assert_error_body,
     assert_message,
+    make_user,
     new_chat,
     open_stream,
     read_until,
     wait_for,
 )
 from tests.fakegemini import FakeGemini
+from tests.sse import iter_events
 
 
 @pytest.fixture
@@ -99,3 +102,41 @@ def _waiting_for_a_lock(database: Engine) -> bool:
             )
         ).scalar_one()
     return found > 0
+
+
+def test_simultaneous_sends_of_one_user_start_exactly_the_cap(
+    server: str, gemini: FakeGemini
+) -> None:
+    """A user sending to many chats at once gets exactly MAX_ANSWERS_PER_USER (3) answers;
+    every other send is told to wait (429), never with a count above 3."""
+    gemini.default = [g.text("Slow "), g.pause(30), g.text("answer"), g.finish()]
+    base = server + "/api"
+    with httpx.Client(base_url=base, timeout=30) as api:
+        auth = make_user(api)[1]
+        chat_ids = [new_chat(api, auth)["id"] for _ in range(16)]
+
+    def send(chat: int) -> tuple[int, str]:
+        with (
+            httpx.Client(base_url=base, timeout=30) as client,
+            client.stream(
+                "POST", f"/chats/{chat}/messages", json={"content": "go"}, headers=auth
+            ) as response,
+        ):
+            if response.status_code != 200:
+                response.read()
+                return response.status_code, assert_error_body(response)
+            read_until(iter_events(response), "start")
+            return 200, ""
+
+    with ThreadPoolExecutor(len(chat_ids)) as pool:
+        outcomes = list(pool.map(send, chat_ids))
+    try:
+        assert sorted(status for status, _ in outcomes) == [200] * 3 + [429] * 13, outcomes
+        for status, detail in outcomes:
+            if status == 429:
+                claimed = re.search(r"You already have (\d+) answers", detail)
+                assert claimed is not None and int(claimed.group(1)) <= 3, detail
+    finally:
+        with httpx.Client(base_url=base, timeout=30) as api:
+            for chat in chat_ids:
+                api.post(f"/chats/{chat}/stop", headers=auth)

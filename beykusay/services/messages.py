@@ -12,7 +12,8 @@ from beykusay.db import utcnow
 from beykusay.models import STREAMING, Chat, Message
 from beykusay.providers.base import Turn
 from beykusay.services.chats import title_from
-from beykusay.services.errors import Conflict, NotFound, TooManyAttempts
+from beykusay.services.errors import Conflict
+from beykusay.services.turns import claim_chat
 
 FINISHED = ("complete", "stopped", "error", "interrupted")
 
@@ -45,28 +46,6 @@ class Turnstart:
     assistant_message: Message
 
 
-def _lock_chat(session: Session, chat_id: int, max_per_user: int) -> Chat:
-    """The chat, locked for this turn; refuses a second answer and a user's surplus ones."""
-    chat = session.exec(select(Chat).where(Chat.id == chat_id).with_for_update()).one_or_none()
-    if chat is None:  # deleted since the request found it
-        raise NotFound("Chat not found")
-    if has_streaming_answer(session=session, chat_id=chat_id):
-        raise Conflict("An answer is already being generated in this chat")
-    running = session.exec(
-        select(func.count())
-        .select_from(Message)
-        .join(Chat, col(Chat.id) == Message.chat_id)
-        .where(Chat.user_id == chat.user_id, Message.status == STREAMING)
-    ).one()
-    if running >= max_per_user:
-        raise TooManyAttempts(
-            5,
-            f"You already have {running} answers being generated. "
-            "Wait for one to finish, or stop one.",
-        )
-    return chat
-
-
 def _placeholder(chat_id: int, model: str, instance_id: str) -> Message:
     return Message(
         chat_id=chat_id, role="assistant", model=model, status=STREAMING, instance_id=instance_id
@@ -83,7 +62,7 @@ def start_turn(
     max_per_user: int = 3,
 ) -> Turnstart:
     """Save the user's message and an empty streaming answer in one transaction."""
-    chat = _lock_chat(session, chat_id, max_per_user)
+    chat = claim_chat(session, chat_id, max_per_user)
     now = utcnow()
     user_message = Message(chat_id=chat_id, role="user", content=content, created_at=now)
     answer = _placeholder(chat_id, model, instance_id)
@@ -107,7 +86,7 @@ def start_regeneration(
     max_per_user: int = 3,
 ) -> Turnstart:
     """Drop the last answer and answer the last user message again (edited if ``content``)."""
-    chat = _lock_chat(session, chat_id, max_per_user)
+    chat = claim_chat(session, chat_id, max_per_user)
     tail = last_messages(session=session, chat_id=chat_id, count=2)
     if tail and tail[-1].role == "assistant":
         session.delete(tail.pop())

@@ -1,0 +1,54 @@
+"""Who may start an answer, decided atomically: one per chat, a few per user.
+
+Counting a user's running answers and inserting a new one must not interleave with
+another start of the same user, or both see room for one more. Starts of one user
+therefore serialise before they count: on SQLite the start transaction takes the write
+lock first (``BEGIN IMMEDIATE``; SQLite ignores ``FOR UPDATE``), on PostgreSQL it locks
+the user's row. Locks are taken user first, then chat.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, func, select
+
+from beykusay.models import STREAMING, Chat, Message, User
+from beykusay.services.errors import Conflict, NotFound, TooManyAttempts
+
+
+def hold_write_lock(session: Session) -> None:
+    """On SQLite, make this session's transaction a writing one from now on."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:  # type: ignore[attr-defined]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def claim_chat(session: Session, chat_id: int, max_per_user: int) -> Chat:
+    """The chat, locked for a new turn; refuses a second answer in it and a user's surplus."""
+    hold_write_lock(session)
+    owner = session.exec(select(Chat.user_id).where(Chat.id == chat_id)).one_or_none()
+    if owner is not None:
+        session.exec(select(User.id).where(User.id == owner).with_for_update()).one_or_none()
+    chat = session.exec(select(Chat).where(Chat.id == chat_id).with_for_update()).one_or_none()
+    if chat is None:  # deleted since the request found it
+        raise NotFound("Chat not found")
+    streaming_here = session.exec(
+        select(Message.id).where(Message.chat_id == chat_id, Message.status == STREAMING)
+    ).first()
+    if streaming_here is not None:
+        raise Conflict("An answer is already being generated in this chat")
+    running = session.exec(
+        select(func.count())
+        .select_from(Message)
+        .join(Chat, col(Chat.id) == Message.chat_id)
+        .where(Chat.user_id == chat.user_id, Message.status == STREAMING)
+    ).one()
+    if running >= max_per_user:
+        raise TooManyAttempts(
+            5,
+            f"You already have {running} answers being generated. "
+            "Wait for one to finish, or stop one.",
+        )
+    return chat
