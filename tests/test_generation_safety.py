@@ -1,5 +1,5 @@
 """The generation manager when things go wrong: failed or cancelled final saves, requests
-cancelled while their turn commits, chats deleted under an answer."""
+cancelled while their turn commits, chats deleted under an answer, bursts of starts."""
 
 from __future__ import annotations
 
@@ -289,3 +289,64 @@ async def test_an_answer_whose_chat_was_deleted_ends_with_a_whole_message(world:
     assert_message_out(final["message"], chat_id)
     assert (final["message"]["id"], final["message"]["content"]) == (live.message_id, "Doomed")
     assert final["message"]["model"] == "BeykusChat"
+
+
+# --------------------------------------------------------------------------- batched starts
+
+
+@contextmanager
+def counted_commits() -> Iterator[list[int]]:
+    """How many transactions the database committed meanwhile."""
+    commits = [0]
+    engine = get_engine()
+
+    def count(_conn: Any) -> None:
+        commits[0] += 1
+
+    event.listen(engine, "commit", count)
+    try:
+        yield commits
+    finally:
+        event.remove(engine, "commit", count)
+
+
+async def test_a_burst_of_sends_starts_in_one_transaction_and_refusals_stay_apart(
+    world: World,
+) -> None:
+    """Many sends at once (a class hitting enter together) start in one shared
+    transaction instead of queueing for the database one by one; the ones that must be
+    refused (a deleted chat, a chat answered by another instance, a user over the cap)
+    get their own 404, 409 or 429 while all the others start."""
+    state, provider, user, first_chat = world
+    state.settings.max_answers_per_user = 3
+    with new_session() as session:
+        owner = session.get(User, user.id)
+        mine = [first_chat] + [chats.create_chat(session=session, user=owner).id for _ in range(3)]
+        other = accounts.register_user(session=session, username="bob", password="y" * 8)
+        theirs = [chats.create_chat(session=session, user=other).id for _ in range(4)]
+        busy, gone = theirs[2], theirs[3]
+        session.add(Message(chat_id=busy, role="assistant", status="streaming", instance_id="b"))
+        chats.delete_chat(session=session, chat=session.get(Chat, gone))
+        session.expunge_all()
+    hold = asyncio.Event()
+    for _ in range(5):
+        provider.enqueue([Wait(hold), AnswerText("ok"), Finish("STOP")])
+    targets = [(user, chat) for chat in mine] + [(other, chat) for chat in theirs]
+    with counted_commits() as commits:
+        outcomes = await ends(
+            asyncio.gather(
+                *(
+                    state.generation.send(user=u, chat_id=c, content="hi", model="BeykusChat")
+                    for u, c in targets
+                ),
+                return_exceptions=True,
+            )
+        )
+    assert commits[0] == 1
+    kinds = [type(o).__name__ for o in outcomes]
+    started, refused = ["LiveAnswer"], ["TooManyAttempts", "Conflict", "NotFound"]
+    assert kinds == started * 3 + refused[:1] + started * 2 + refused[1:]
+    hold.set()
+    for live in outcomes:
+        if not isinstance(live, Exception):
+            assert (await ends(state.generation.wait(live)))["message"]["content"] == "ok"

@@ -14,22 +14,27 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from sqlmodel import Session
+
 from beykusay import prompts
 from beykusay.catalog import MODELS
 from beykusay.config import Settings
-from beykusay.db import in_session, new_session
+from beykusay.db import in_session
 from beykusay.events import Event, is_final
 from beykusay.generation.answer import stream_answer
 from beykusay.generation.heartbeat import Heartbeat
 from beykusay.generation.live import LiveAnswer
 from beykusay.generation.saver import ProgressSaver
+from beykusay.generation.starter import StartBatcher, StartedTurn
 from beykusay.generation.subscription import Subscription
 from beykusay.models import Message, User
 from beykusay.providers.base import GenerationRequest, Provider
 from beykusay.ratelimit import Limiter
 from beykusay.schemas import MessageOut, message_json
 from beykusay.services import messages as message_service
+from beykusay.services import turns
 from beykusay.services.errors import Conflict, TooManyAttempts, Unavailable
+from beykusay.services.messages import Turnstart
 
 if TYPE_CHECKING:  # redis is only installed for several instances
     from beykusay.relay import RedisRelay, RemoteSubscription
@@ -58,6 +63,7 @@ class GenerationManager:
             interval=settings.save_interval, answers=lambda: self._live.values()
         )
         self._heartbeat: Heartbeat | None = None
+        self._starter = StartBatcher(turns.start_all)
 
     # -- starting answers ---------------------------------------------------------
 
@@ -97,7 +103,7 @@ class GenerationManager:
         )
 
     async def _start(
-        self, user: User, chat_id: int, model: str, begin: Callable[[Any], Any]
+        self, user: User, chat_id: int, model: str, begin: Callable[[Session], Turnstart]
     ) -> LiveAnswer:
         if not self.accepting:
             raise Unavailable("The server is restarting. Please try again in a moment.")
@@ -119,10 +125,14 @@ class GenerationManager:
             starting.exception()  # retrieved here too: its request may be gone
 
     async def _begin_turn(
-        self, user: User, chat_id: int, model: str, begin: Callable[[Any], Any]
+        self, user: User, chat_id: int, model: str, begin: Callable[[Session], Turnstart]
     ) -> LiveAnswer:
         assert user.id is not None
-        turn = await asyncio.to_thread(in_session, begin)
+        custom = user.custom_instructions
+        started: StartedTurn = await self._starter.start(
+            lambda session: self._prepare(session, begin, model, custom)
+        )
+        turn = started.turn
         assert turn.assistant_message.id is not None
         live = LiveAnswer(
             chat_id=chat_id,
@@ -140,7 +150,7 @@ class GenerationManager:
             live.mirror = self.relay.publish
         self._live[chat_id] = live
         live.task = asyncio.create_task(
-            self._generate(live, model, user.custom_instructions), name=f"answer-{live.message_id}"
+            self._generate(live, started), name=f"answer-{live.message_id}"
         )
         self._saver.ensure_running()
         return live
@@ -246,27 +256,32 @@ class GenerationManager:
 
     # -- the generation task --------------------------------------------------------
 
-    def _request(self, live: LiveAnswer, model: str, custom: str) -> tuple[GenerationRequest, int]:
-        with new_session() as session:
-            history, omitted = message_service.history(
-                session=session,
-                chat_id=live.chat_id,
-                before=live.message_id,
-                max_chars=self.settings.history_max_chars,
-            )
-        return GenerationRequest(
+    def _prepare(
+        self, session: Session, begin: Callable[[Session], Turnstart], model: str, custom: str
+    ) -> StartedTurn:
+        """In the start transaction: the turn, and the request its answer sends."""
+        turn = begin(session)
+        answer = turn.assistant_message
+        assert answer.id is not None
+        history, omitted = message_service.history(
+            session=session,
+            chat_id=answer.chat_id,
+            before=answer.id,
+            max_chars=self.settings.history_max_chars,
+        )
+        request = GenerationRequest(
             model=self.settings.model_ids()[model],
             system_instruction=prompts.system_instruction(
                 prompts_dir=self.settings.prompts_dir, model_id=model, custom_instructions=custom
             ),
             history=history,
             thinking=MODELS[model].thinking,
-        ), omitted
-
-    async def _generate(self, live: LiveAnswer, model: str, custom: str) -> None:
-        values = await stream_answer(
-            live, self.provider, lambda: self._request(live, model, custom)
         )
+        return StartedTurn(turn, request, omitted)
+
+    async def _generate(self, live: LiveAnswer, started: StartedTurn) -> None:
+        values = await stream_answer(live, self.provider, started.request)
+        values["history_omitted"] = started.history_omitted
         await self._finish(live, values)
 
     async def _finish(self, live: LiveAnswer, values: dict[str, Any]) -> None:

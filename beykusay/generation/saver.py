@@ -40,6 +40,7 @@ class ProgressSaver:
         self.interval = interval
         self.answers = answers
         self.unsaved: dict[int, UnsavedFinal] = {}
+        self._repairing = asyncio.Lock()  # the loop's and shutdown's repairs take turns
         self._task: asyncio.Task[None] | None = None
 
     def ensure_running(self) -> None:
@@ -83,20 +84,25 @@ class ProgressSaver:
 
     async def repair(self, *, due_only: bool = True) -> None:
         """Try again each unsaved final state that is due; pause longer after each failure."""
+        async with self._repairing:
+            for message_id, unsaved in list(self.unsaved.items()):
+                await self._repair_one(message_id, unsaved, due_only=due_only)
+
+    async def _repair_one(self, message_id: int, unsaved: UnsavedFinal, *, due_only: bool) -> None:
         clock = asyncio.get_running_loop().time
-        for message_id, unsaved in list(self.unsaved.items()):
-            if due_only and clock() < unsaved.due:
-                continue
-            if await self._store(message_id, unsaved.values):
+        if due_only and clock() < unsaved.due:
+            return
+        if await self._store(message_id, unsaved.values):
+            if self.unsaved.get(message_id) is unsaved:
                 del self.unsaved[message_id]
-                continue
-            # At least end the row (its text is what the last progress save wrote), so
-            # that the chat takes messages again even if these values can never be stored.
-            if not unsaved.ended:
-                ending = {"status": "error", "error": UNSAVED_ERROR}
-                unsaved.ended = await self._store(message_id, ending)
-            unsaved.due = clock() + unsaved.pause
-            unsaved.pause = min(unsaved.pause * 2, MAX_REPAIR_PAUSE)
+            return
+        # At least end the row (its text is what the last progress save wrote), so that
+        # the chat takes messages again even if these values can never be stored.
+        if not unsaved.ended:
+            ending = {"status": "error", "error": UNSAVED_ERROR}
+            unsaved.ended = await self._store(message_id, ending)
+        unsaved.due = clock() + unsaved.pause
+        unsaved.pause = min(unsaved.pause * 2, MAX_REPAIR_PAUSE)
 
     @staticmethod
     async def _store(message_id: int, values: dict[str, Any]) -> bool:

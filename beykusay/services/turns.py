@@ -1,4 +1,4 @@
-"""Who may start an answer, decided atomically: one per chat, a few per user.
+"""Starting turns: who may start an answer, decided atomically; many starts in one go.
 
 Counting a user's running answers and inserting a new one must not interleave with
 another start of the same user, or both see room for one more. Starts of one user
@@ -9,10 +9,16 @@ the user's row. Locks are taken user first, then chat.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
 from sqlmodel import Session, col, func, select
 
+from beykusay.db import get_engine
 from beykusay.models import STREAMING, Chat, Message, User
 from beykusay.services.errors import Conflict, NotFound, TooManyAttempts
+
+T = TypeVar("T")
 
 
 def hold_write_lock(session: Session) -> None:
@@ -52,3 +58,32 @@ def claim_chat(session: Session, chat_id: int, max_per_user: int) -> Chat:
             "Wait for one to finish, or stop one.",
         )
     return chat
+
+
+def start_all(works: Sequence[Callable[[Session], T]]) -> list[T | Exception]:
+    """Run several starts in one transaction, each in a savepoint of its own.
+
+    A start that fails (409, 429, 404, or an error of its own) is rolled back alone and
+    its exception takes its place in the results; the rest commit together. On SQLite
+    the transaction holds the write lock from its first statement.
+    """
+    results: list[T | Exception] = []
+    with get_engine().connect() as connection, connection.begin():
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        for work in works:
+            savepoint = connection.begin_nested()
+            try:
+                with Session(
+                    bind=connection,
+                    join_transaction_mode="create_savepoint",
+                    expire_on_commit=False,
+                ) as session:
+                    result = work(session)
+            except Exception as exc:
+                savepoint.rollback()
+                results.append(exc)
+            else:
+                savepoint.commit()
+                results.append(result)
+    return results
