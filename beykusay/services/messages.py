@@ -70,9 +70,7 @@ def start_turn(
         chat.title, chat.auto_title = title_from(content), False
     chat.updated_at = now
     session.add_all([chat, user_message, answer])
-    session.commit()
-    session.refresh(user_message)
-    session.refresh(answer)
+    session.commit()  # no refresh: every column was set here, the ids by the flush
     return Turnstart(user_message, answer)
 
 
@@ -99,9 +97,7 @@ def start_regeneration(
     answer = _placeholder(chat_id, model, instance_id)
     chat.updated_at = utcnow()
     session.add_all([chat, answer])
-    session.commit()
-    session.refresh(user_message)
-    session.refresh(answer)
+    session.commit()  # no refresh: every column was set here, the ids by the flush
     return Turnstart(user_message, answer)
 
 

@@ -21,22 +21,23 @@ from beykusay.services.errors import Conflict, NotFound, TooManyAttempts
 T = TypeVar("T")
 
 
-def hold_write_lock(session: Session) -> None:
-    """On SQLite, make this session's transaction a writing one from now on."""
+def hold_write_lock(session: Session) -> bool:
+    """On SQLite, make this session's transaction a writing one from now on; if SQLite."""
     connection = session.connection()
     if connection.dialect.name != "sqlite":
-        return
+        return False
     raw = connection.connection.dbapi_connection
     if raw is not None and not raw.in_transaction:  # type: ignore[attr-defined]
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return True
 
 
 def claim_chat(session: Session, chat_id: int, max_per_user: int) -> Chat:
     """The chat, locked for a new turn; refuses a second answer in it and a user's surplus."""
-    hold_write_lock(session)
-    owner = session.exec(select(Chat.user_id).where(Chat.id == chat_id)).one_or_none()
-    if owner is not None:
-        session.exec(select(User.id).where(User.id == owner).with_for_update()).one_or_none()
+    if not hold_write_lock(session):  # the write lock already serialises every start
+        owner = session.exec(select(Chat.user_id).where(Chat.id == chat_id)).one_or_none()
+        if owner is not None:
+            session.exec(select(User.id).where(User.id == owner).with_for_update()).one()
     chat = session.exec(select(Chat).where(Chat.id == chat_id).with_for_update()).one_or_none()
     if chat is None:  # deleted since the request found it
         raise NotFound("Chat not found")
