@@ -63,7 +63,10 @@ class GenerationManager:
             interval=settings.save_interval, answers=lambda: self._live.values()
         )
         self._heartbeat: Heartbeat | None = None
-        self._starter = StartBatcher(turns.start_all)
+        if settings.sqlalchemy_url.startswith("sqlite"):  # one writer at a time anyway
+            self._starter = StartBatcher(turns.start_all)
+        else:  # overlap round trips: a few smaller transactions at once
+            self._starter = StartBatcher(turns.start_all, parallel=4, max_batch=25)
 
     # -- starting answers ---------------------------------------------------------
 

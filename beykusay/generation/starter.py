@@ -5,7 +5,9 @@ all in one go. Starts that arrive while a start transaction runs wait and are co
 together in the next one (like the ProgressSaver batches saves), each in a savepoint of
 its own, so one refused start (409, 429, 404) does not fail the others. Under a burst
 this turns hundreds of thread hops and commits, each queued behind the others for the
-database's write lock, into a few.
+database's write lock, into a few. On SQLite one transaction runs at a time (the write
+lock admits one anyway); on PostgreSQL a few run at once, so that round trips overlap
+(row locks keep one user's starts in order).
 """
 
 from __future__ import annotations
@@ -45,24 +47,34 @@ class _Pending(Generic[T]):
 class StartBatcher:
     """Runs starts as they come, batching those that arrive while a batch runs."""
 
-    def __init__(self, run_all: RunAll) -> None:
+    def __init__(self, run_all: RunAll, *, parallel: int = 1, max_batch: int = MAX_BATCH) -> None:
         self.run_all = run_all
+        self.parallel = parallel  # start transactions at once (1 where one lock serialises)
+        self.max_batch = max_batch
         self._pending: list[_Pending[Any]] = []
-        self._task: asyncio.Task[None] | None = None
+        self._drains: set[asyncio.Task[None]] = set()
+        self._ready = False  # a drain is about to take what is pending
 
     async def start(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in the next start transaction; its result once that committed."""
         pending = _Pending(work, asyncio.get_running_loop().create_future())
         self._pending.append(pending)
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._drain(), name="answer-starter")
+        if not self._ready and len(self._drains) < self.parallel:
+            self._ready = True
+            drain = asyncio.create_task(self._drain(), name="answer-starter")
+            self._drains.add(drain)
+            drain.add_done_callback(self._drains.discard)
         # Shielded: a committed turn's result must reach its caller's caller (the
         # manager's shielded start), even if one awaiting it is cancelled.
         return await asyncio.shield(pending.result)
 
     async def _drain(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+        while True:
+            self._ready = False  # what arrives from now on waits for the next batch
+            if not self._pending:
+                return
+            batch = self._pending[: self.max_batch]
+            del self._pending[: self.max_batch]
             try:
                 outcomes = await asyncio.to_thread(self.run_all, [p.work for p in batch])
             except Exception as exc:  # the transaction itself failed: none started

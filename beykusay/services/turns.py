@@ -75,10 +75,10 @@ def start_all(works: Sequence[Callable[[Session], T]]) -> list[T | Exception]:
         for work in works:
             savepoint = connection.begin_nested()
             try:
+                # rollback_only: the work's own commit() only flushes; its savepoint
+                # (one round trip each way) ends below, with the work, as one unit.
                 with Session(
-                    bind=connection,
-                    join_transaction_mode="create_savepoint",
-                    expire_on_commit=False,
+                    bind=connection, join_transaction_mode="rollback_only", expire_on_commit=False
                 ) as session:
                     result = work(session)
             except Exception as exc:
