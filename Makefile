@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint smoke bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +33,15 @@ lint: $(VENV)/.test-installed
 test: $(VENV)/.test-installed chromium lint
 	$(BIN)/pytest -q
 
+# The new user's path: wheel, fresh venv without extras, `beykusay serve`, a chat (CI runs it first).
+smoke:
+	PYTHON=$(PYTHON) tests/smoke.sh
+
 bench: $(VENV)/.test-installed chromium
 	$(BIN)/python -m tests.bench.stream_render
 	$(BIN)/python -m tests.bench.load
+	$(BIN)/python -m tests.bench.long_chat
+	$(BIN)/python -m tests.bench.login_timing
 	$(BIN)/python -m tests.bench.starts
 
 clean:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from beykusay.config import Settings, get_settings
+from beykusay.config import ENV_FILE, Settings, get_settings
 from beykusay.db import init_engine, new_session
 from beykusay.generation import GenerationManager
 from beykusay.providers import make_provider
@@ -35,9 +36,10 @@ def build_state(settings: Settings) -> AppState:
         send_limiter: Limiter = RedisSlidingWindowLimiter(
             url=settings.redis_url, prefix=prefix, **sends
         )
-        from beykusay.relay import RedisRelay  # redis is an extra, for several instances
+        from beykusay.generation.saved import saved_answer  # redis is an extra, for several
+        from beykusay.relay import RedisRelay  # instances
 
-        relay = RedisRelay(settings.redis_url, prefix=settings.redis_prefix)
+        relay = RedisRelay(settings.redis_url, prefix=settings.redis_prefix, load=saved_answer)
     else:
         login_limiter, send_limiter = SlidingWindowLimiter(**logins), SlidingWindowLimiter(**sends)
     generation = GenerationManager(
@@ -48,7 +50,7 @@ def build_state(settings: Settings) -> AppState:
         provider=provider,
         generation=generation,
         login_guard=LoginGuard(login_limiter),
-        signing_key=settings.signing_key(),
+        signing_key=settings.token_signing_key(),
     )
 
 
@@ -72,7 +74,7 @@ def start(settings: Settings | None = None) -> AppState:
     and no request may arrive before the database is ready.
     """
     settings = settings or get_settings()
-    settings.signing_key()  # create the development key now, not on a first request
+    settings.token_signing_key()  # create the development key now, not on a first request
     recovered = _open_database(settings)
     if recovered:
         log.warning(
@@ -82,7 +84,16 @@ def start(settings: Settings | None = None) -> AppState:
     if state.generation.relay is not None:
         state.generation.run_with_others()
     set_state(state)
-    log.info("BeykuSay ready: provider=%s", state.provider.name)
+    env_file = Path(ENV_FILE).resolve()
+    log.info(
+        "BeykuSay ready: database=%s, data folder=%s, provider=%s, prompts folder=%s, "
+        "settings file=%s",
+        settings.database_for_log,
+        settings.data_dir.resolve(),
+        state.provider.name,
+        settings.prompts_dir.resolve(),
+        env_file if env_file.is_file() else f"{env_file} (none)",
+    )
     return state
 
 

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+ENV_FILE = ".env"  # read from the working folder, like DATA_DIR's default
+
+
+class StartupError(RuntimeError):
+    """A setting that cannot work: the server refuses to start, with this message."""
+
+
+def default_prompts_dir() -> Path:
+    """The checkout's prompts/ when run from one, else the prompts the package ships."""
+    if (PROJECT_DIR / "pyproject.toml").is_file() and (PROJECT_DIR / "prompts").is_dir():
+        return PROJECT_DIR / "prompts"
+    return PACKAGE_DIR / "default_prompts"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_file=ENV_FILE, extra="ignore", populate_by_name=True)
 
     environment: Literal["development", "production"] = Field(
         "development", validation_alias="BEYKUSAY_ENV"
@@ -27,7 +43,7 @@ class Settings(BaseSettings):
     google_gemini_base_url: str = ""
     host: str = "0.0.0.0"
     port: int = 8000
-    prompts_dir: Path = PROJECT_DIR / "prompts"
+    prompts_dir: Path = Field(default_factory=default_prompts_dir)
 
     model_beykus_small: str = "gemini-2.5-flash-lite"
     model_beykus_chat: str = "gemini-2.5-flash"
@@ -51,6 +67,21 @@ class Settings(BaseSettings):
     redis_prefix: str = "beykusay:"
     heartbeat_interval: float = Field(2.0, gt=0)
     heartbeat_timeout: float = Field(10.0, gt=0)
+    # None (unset or empty): Secure in production, not in development (plain HTTP).
+    session_cookie_secure: bool | None = None
+    # Proxies whose X-Forwarded-For/-Proto are believed (IPs or CIDRs, comma-separated);
+    # empty: none, so a client can't pick its own address for the login limit.
+    forwarded_allow_ips: str = ""
+
+    @field_validator("session_cookie_secure", mode="before")
+    @classmethod
+    def _empty_means_default(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("prompts_dir", mode="before")
+    @classmethod
+    def _empty_prompts_dir_means_default(cls, value: object) -> object:
+        return default_prompts_dir() if value in ("", None) else value
 
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:
@@ -64,6 +95,14 @@ class Settings(BaseSettings):
         url = self.database_url or str(self.data_dir / "beykusay.db")
         return url if "://" in url else f"sqlite:///{url}"
 
+    @property
+    def database_for_log(self) -> str:
+        """The database URL without its password; a SQLite file's full path."""
+        url = make_url(self.sqlalchemy_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            url = url.set(database=str(Path(url.database).resolve()))
+        return url.render_as_string(hide_password=True)
+
     def model_ids(self) -> dict[str, str]:
         """Our model aliases mapped to the Gemini model behind each."""
         return {
@@ -72,8 +111,25 @@ class Settings(BaseSettings):
             "BeykusSmallR": self.model_beykus_small_r,
         }
 
-    def signing_key(self) -> str:
-        """SECRET_KEY, or in development a random key kept in the data folder."""
+    @property
+    def session_cookie_is_secure(self) -> bool:
+        if self.session_cookie_secure is None:
+            return self.environment == "production"
+        return self.session_cookie_secure
+
+    def token_signing_key(self) -> str:
+        """The key that signs and checks login tokens (JWTs)."""
+        return derive_key(self._secret(), "access-token")
+
+    def storage_secret(self) -> str:
+        """The key that signs NiceGUI's browser-session cookie."""
+        return derive_key(self._secret(), "browser-session")
+
+    def _secret(self) -> str:
+        """SECRET_KEY, or in development a random key kept in the data folder.
+
+        Never used as a key itself: each use gets a key of its own derived from it.
+        """
         if self.secret_key:
             return self.secret_key
         path = self.data_dir / "secret_key"
@@ -83,6 +139,16 @@ class Settings(BaseSettings):
             with os.fdopen(fd, "w") as file:
                 file.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
+
+
+def derive_key(secret: str, purpose: str) -> str:
+    """A key for one purpose only: HMAC-SHA256 of the purpose's label under the secret.
+
+    Keys for different purposes are unrelated, so a key that leaks from one place (say
+    the cookie key) cannot sign for another (login tokens), and SECRET_KEY stays unused.
+    """
+    label = f"beykusay/{purpose}/v1".encode()
+    return hmac.new(secret.encode(), label, hashlib.sha256).hexdigest()
 
 
 @lru_cache

@@ -10,11 +10,19 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import DateTime, Engine, event
+from sqlalchemy import Connection, DateTime, Engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Seconds a SQLite writer waits for another writer's lock before "database is locked".
+# Writes are short (growing answers are saved in one batched transaction a second), so a
+# longer wait would only hold a worker thread; the driver sets it, no PRAGMA overrides it.
+SQLITE_BUSY_TIMEOUT = 5.0
+# The PostgreSQL advisory lock held while migrating, so instances starting at once
+# migrate one after the other (any fixed 64-bit number; this is "BeykuSay" in ASCII).
+MIGRATION_LOCK = 0x4265796B75536179
 
 _engine: Engine | None = None
 
@@ -49,7 +57,6 @@ def _unicode_lower(value: str | None) -> str | None:
 def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -57,20 +64,20 @@ def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> Non
     dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> Engine:
     if url.startswith("sqlite"):
-        database = url.split(":///", 1)[-1]
+        database = make_url(url).database  # %-escapes decoded, as the driver will see it
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=20,
-            max_overflow=20,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT},
+            pool_size=pool_size,
+            max_overflow=max_overflow,
         )
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def init_engine(url: str) -> Engine:
@@ -89,16 +96,31 @@ def get_engine() -> Engine:
     return _engine
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(connection: Connection) -> Config:
+    """Alembic runs on our connection; the URL is set only for tools that read it."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
-    config.attributes["engine"] = engine
+    url = connection.engine.url.render_as_string(hide_password=False)
+    # Alembic's config is a ConfigParser, where "%" starts an interpolation.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["connection"] = connection
     return config
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    command.upgrade(alembic_config(engine), revision)
+    """Upgrade the schema; on PostgreSQL one instance at a time (an advisory lock)."""
+    with engine.connect() as connection:
+        if connection.dialect.name != "postgresql":
+            command.upgrade(alembic_config(connection), revision)
+            return
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        connection.commit()
+        try:
+            command.upgrade(alembic_config(connection), revision)
+        finally:
+            connection.rollback()  # whatever a failed upgrade left open
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            connection.commit()
 
 
 def new_session() -> Session:

@@ -24,3 +24,9 @@ class Watch(Protocol):
     async def next(self, timeout: float | None = None) -> Event | None: ...
 
     def close(self) -> None: ...
+
+
+def final_event(message: dict[str, Any]) -> Event:
+    """The event that ends an answer whose saved message is ``message``."""
+    kind = "error" if message["status"] in ("error", "interrupted") else "done"
+    return {"type": kind, "message": message}

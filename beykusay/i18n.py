@@ -107,6 +107,7 @@ EN: dict[str, str] = {
     "error_generic": "Something went wrong. Please try again.",
     "disclaimer": "Answers can be wrong: check what matters.",
     "server_restarting": "The server is restarting. Please try again in a moment.",
+    "unavailable": "Logging in is not possible right now. Please try again in a moment.",
     "too_fast": "You are sending messages too fast. Try again in {seconds} s.",
 }
 
@@ -212,6 +213,7 @@ RU: dict[str, str] = {
     "error_generic": "Что-то пошло не так. Попробуйте ещё раз.",
     "disclaimer": "Ответы могут быть ошибочными: проверяйте важное.",
     "server_restarting": "Сервер перезапускается. Попробуйте через минуту.",
+    "unavailable": "Войти сейчас не получается. Попробуйте через минуту.",
     "too_fast": "Вы отправляете сообщения слишком часто. Повторите через {seconds} с.",
 }
 

@@ -16,7 +16,7 @@ class AppState:
     provider: Provider
     generation: GenerationManager
     login_guard: LoginGuard
-    signing_key: str  # read once: in development it lives in a file
+    signing_key: str  # the token key (Settings.token_signing_key), read once
 
 
 _state: AppState | None = None

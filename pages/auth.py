@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from nicegui import app, ui
 from starlette.responses import RedirectResponse
@@ -15,19 +16,57 @@ from beykusay import i18n
 from beykusay.models import User
 from beykusay.services import operations
 
-PUBLIC_PAGES = {"/", "/login", "/register", "/favicon.ico"}
-PUBLIC_PREFIXES = ("/api/", "/_nicegui/", "/docs", "/redoc", "/openapi.json")
+# Reachable without logging in: these exact paths, and everything below these roots
+# (matched on whole path segments, so `/loginx` or `/apix` are private like any page).
+# `/_nicegui_ws` is the websocket, with its long-polling fallback over plain HTTP.
+PUBLIC_PAGES = frozenset({"/", "/login", "/register", "/favicon.ico", "/openapi.json"})
+PUBLIC_ROOTS = ("/api", "/docs", "/_nicegui", "/_nicegui_ws")
 
 
 def is_public(path: str) -> bool:
-    return path in PUBLIC_PAGES or path == "/api" or path.startswith(PUBLIC_PREFIXES)
+    return path in PUBLIC_PAGES or any(
+        path == root or path.startswith(root + "/") for root in PUBLIC_ROOTS
+    )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_EDGE = "".join(map(chr, range(0x21)))  # C0 controls and space, stripped at both ends
+_DOT_SEGMENTS = {".", "..", "%2e", "%2e%2e", ".%2e", "%2e."}
+
+
+def as_browser_reads(url: str) -> str:
+    """What a browser's URL parser (WHATWG) makes of ``url`` before it looks for a host.
+
+    It strips C0 controls and spaces at both ends, drops tabs and newlines anywhere,
+    and reads ``\\`` as ``/`` in http(s) URLs, so ``/<TAB>/evil`` and ``/\\evil`` are ``//evil``.
+    """
+    return (
+        url.strip(_EDGE)
+        .translate({ord("\t"): None, ord("\n"): None, ord("\r"): None})
+        .replace("\\", "/")
+    )
 
 
 def safe_target(target: str | None, default: str = "/chat") -> str:
-    """A redirect target on this site only (no scheme, no host, no //evil.example)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A redirect target that stays on this site, as the browser will read it; else ``default``.
+
+    Accepted: an absolute path (``/chat/1?x=1#y``) with no control characters, whose
+    browser reading has no scheme and no host, and no dot segments (``/..//evil`` would
+    be resolved into another path than the one checked here). Percent-escapes stay as
+    they are: a browser never decodes them while parsing, so ``/%2F%2Fevil`` is a path.
+    """
+    if not target or _CONTROL.search(target):
         return default
-    return target
+    url = as_browser_reads(target)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. a malformed IPv6 host
+        return default
+    if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//"):
+        return default
+    if any(segment.lower() in _DOT_SEGMENTS for segment in parts.path.split("/")):
+        return default
+    return url
 
 
 class AuthMiddleware:

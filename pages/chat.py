@@ -25,11 +25,20 @@ async def new_chat_page() -> RedirectResponse | None:
 
 
 @ui.page("/chat/{chat_id}")
-async def chat_page(chat_id: int) -> RedirectResponse | None:
+async def chat_page(chat_id: str) -> RedirectResponse | None:
+    # A str, not an int: FastAPI would answer a malformed id with its raw 422 JSON.
     return await _chat_page(chat_id)
 
 
-async def _chat_page(chat_id: int | None) -> RedirectResponse | None:
+def parse_chat_id(text: str) -> int | None:
+    """The chat id in a URL, or None when it cannot be one (``abc``, ``-1``, ``1e3``, ``١``)."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
+async def _chat_page(chat_id: str | None) -> RedirectResponse | None:
     viewer = await get_viewer()
     if viewer.user is None:
         path = "/chat" if chat_id is None else f"/chat/{chat_id}"
@@ -39,10 +48,11 @@ async def _chat_page(chat_id: int | None) -> RedirectResponse | None:
     chat: Chat | None = None
     missing = False
     if chat_id is not None:
+        number = parse_chat_id(chat_id)
         try:
-            if not 0 < chat_id <= MAX_ID:
+            if number is None:
                 raise NotFound("Chat not found")
-            chat = await asyncio.to_thread(operations.get_chat, user_id, chat_id)
+            chat = await asyncio.to_thread(operations.get_chat, user_id, number)
         except NotFound:
             missing = True
     generation = get_state().generation

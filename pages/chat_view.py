@@ -184,8 +184,8 @@ class ChatView:
         """Pick up an answer started in another tab, by the API or on another instance."""
         if self.chat is None or self.chat.id is None or self.following:
             return
-        if self.generation.running(self.chat.id) is None and self.generation.relay is None:
-            return  # the common case costs a dictionary lookup
+        if not self.generation.answer_running(self.chat.id):
+            return  # a dictionary lookup: other instances' answers are known from their news
         found = await self.generation.attach(self.chat.id)
         if found is None:
             return

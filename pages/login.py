@@ -11,7 +11,12 @@ from starlette.responses import RedirectResponse
 from beykusay.clients import client_address
 from beykusay.schemas import Credentials
 from beykusay.services import operations
-from beykusay.services.errors import Conflict, InvalidCredentials, TooManyAttempts
+from beykusay.services.errors import (
+    Conflict,
+    InvalidCredentials,
+    TooManyAttempts,
+    Unavailable,
+)
 from beykusay.state import get_state
 from pages import auth
 from pages.auth import Viewer, get_viewer, safe_target
@@ -60,6 +65,9 @@ async def login_page(redirect_to: str | None = None) -> RedirectResponse | None:
                 return
             except InvalidCredentials:
                 _show(error, t("invalid_credentials"))
+                return
+            except Unavailable:
+                _show(error, t("unavailable"))
                 return
             auth.log_in(user)
             ui.navigate.to(target)

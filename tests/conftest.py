@@ -58,8 +58,17 @@ def database_url(
 def server_process(
     tmp_path_factory: pytest.TempPathFactory, fake_gemini: FakeGemini, database_url: str
 ) -> Iterator[ServerProcess]:
-    """One app server per database on the fake Gemini; tests use fresh users."""
-    env = {**gemini_env(fake_gemini), "DATABASE_URL": database_url}
+    """One app server per database on the fake Gemini; tests use fresh users.
+
+    The tests act as its reverse proxy: each names its own client address in
+    X-Forwarded-For (tests/apihelpers.py), so one test's failed logins never count
+    against another's.
+    """
+    env = {
+        **gemini_env(fake_gemini),
+        "DATABASE_URL": database_url,
+        "FORWARDED_ALLOW_IPS": "127.0.0.1",
+    }
     process = ServerProcess(tmp_path_factory.mktemp("server"), env).start()
     yield process
     process.stop()

@@ -3,7 +3,8 @@
 Start it with ``FakeGemini()`` (or ``with FakeGemini() as fake:``), point the SDK at
 ``fake.base_url`` and queue scripted answers with ``fake.enqueue([...])`` built from the
 step functions below (``text``, ``thought``, ``signature``, ``finish``, ``usage``,
-``http_error``, ``error_event``, ``cut``, ``stall``, ``pause``, ``blocked``) or ``reply(...)``.
+``http_error``, ``error_event``, ``cut``, ``stall``, ``pause``, ``meet``, ``blocked``) or
+``reply(...)``.
 
 Run ``python -m tests.fakegemini --port 8765`` to serve a paced default reply forever.
 """
@@ -34,6 +35,7 @@ __all__ = [
     "ErrorEvent",
     "FakeGemini",
     "HttpError",
+    "Meet",
     "RecordedRequest",
     "Script",
     "Sleep",
@@ -44,6 +46,7 @@ __all__ = [
     "error_event",
     "finish",
     "http_error",
+    "meet",
     "pause",
     "reply",
     "signature",
@@ -152,7 +155,15 @@ class Sleep:
     kind: str = "pause"
 
 
-Step = Chunk | UsageSpec | HttpError | ErrorEvent | Cut | Sleep
+@dataclass(frozen=True, slots=True)
+class Meet:
+    """Hold the stream here until ``count`` streams are held at this meeting at once."""
+
+    count: int
+    name: str
+
+
+Step = Chunk | UsageSpec | HttpError | ErrorEvent | Cut | Sleep | Meet
 Script = Sequence[Step]
 
 
@@ -244,6 +255,15 @@ def pause(seconds: float) -> Sleep:
     return Sleep(seconds, "pause")
 
 
+def meet(count: int) -> Meet:
+    """Hold each stream that reaches this step until ``count`` of them are here together.
+
+    Proves concurrency without a clock: if the client or the server handled the streams
+    one after another, the first would wait here for ever (the test's guard then fails).
+    """
+    return Meet(count, uuid.uuid4().hex)
+
+
 def blocked(reason: str = "SAFETY") -> Chunk:
     """A prompt block: one chunk with ``promptFeedback.blockReason`` and no candidates."""
     return Chunk(block_reason=reason)
@@ -311,7 +331,7 @@ def _check_script(script: Iterable[Step]) -> list[Step]:
             streamed = True
         elif isinstance(step, HttpError) and streamed:
             raise ValueError("http_error() must come before any chunk of the script")
-        elif not isinstance(step, UsageSpec | Cut | Sleep | HttpError):
+        elif not isinstance(step, UsageSpec | Cut | Sleep | Meet | HttpError):
             raise TypeError(f"not a script step: {step!r}")
     return steps
 
@@ -452,6 +472,8 @@ class FakeGemini:
         self._initial = (self.api_key, self.known_models, self._default)
         self._queue: deque[list[Step]] = deque()
         self._requests: list[RecordedRequest] = []
+        self._meetings: dict[str, tuple[list[int], asyncio.Event]] = {}  # in the server loop
+        self.most_met = 0  # the most streams held at one meeting at once
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -500,6 +522,7 @@ class FakeGemini:
         with self._lock:
             self._requests.clear()
             self._queue.clear()
+            self.most_met = 0
             self.api_key, known, self._default = self._initial
             self.known_models = set(known) if known is not None else None
 
@@ -566,6 +589,17 @@ class FakeGemini:
             rec.done.set()
         return resp
 
+    async def _meet(self, step: Meet) -> None:
+        arrived, everyone = self._meetings.setdefault(step.name, ([0], asyncio.Event()))
+        arrived[0] += 1
+        self.most_met = max(self.most_met, arrived[0])
+        if arrived[0] >= step.count:
+            everyone.set()
+        try:
+            await everyone.wait()
+        finally:
+            arrived[0] -= 1
+
     async def _answer(self, request: web.Request, rec: RecordedRequest) -> web.StreamResponse:
         key = request.headers.get("x-goog-api-key") or request.query.get("key")
         failure: tuple[int, str] | None = None
@@ -608,6 +642,8 @@ class FakeGemini:
         for step in steps:
             if isinstance(step, Sleep):
                 await asyncio.sleep(step.seconds)
+            elif isinstance(step, Meet):
+                await self._meet(step)
             elif isinstance(step, HttpError):
                 rec.outcome = "http_error"
                 return _error_response(step.status, step.message, step.details)
@@ -646,6 +682,8 @@ class FakeGemini:
         for step in steps:
             if isinstance(step, Sleep):
                 await asyncio.sleep(step.seconds)
+            elif isinstance(step, Meet):
+                await self._meet(step)
             elif isinstance(step, HttpError):
                 rec.outcome = "http_error"
                 return _error_response(step.status, step.message, step.details)

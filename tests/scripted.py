@@ -10,11 +10,15 @@ from beykusay.providers.base import GenerationRequest, ProviderError, ProviderEv
 
 
 class Wait:
-    """Pause the script until ``gate`` is set (or for ``seconds``)."""
+    """Pause the script until ``gate`` is set (never, without one).
 
-    def __init__(self, gate: asyncio.Event | None = None, seconds: float = 0.0) -> None:
-        self.gate = gate
-        self.seconds = seconds
+    ``reached`` is set when the script gets here: everything before it has been
+    yielded, and taken in by whoever reads the stream (it asked for the next event).
+    """
+
+    def __init__(self, gate: asyncio.Event | None = None) -> None:
+        self.gate = gate or asyncio.Event()
+        self.reached = asyncio.Event()
 
 
 Step = ProviderEvent | ProviderError | Wait
@@ -34,9 +38,8 @@ class ScriptedProvider:
         self.requests.append(request)
         for step in self.scripts.popleft():
             if isinstance(step, Wait):
-                if step.gate is not None:
-                    await step.gate.wait()
-                await asyncio.sleep(step.seconds)
+                step.reached.set()
+                await step.gate.wait()
             elif isinstance(step, ProviderError):
                 raise step
             else:

@@ -22,10 +22,13 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """``python main.py`` on a free port with its own data folder and settings."""
+    """``python main.py`` (or another command) on a free port, in its own data folder."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, env: dict[str, str] | None = None, command: list[str] | None = None
+    ) -> None:
         self.data_dir = data_dir
+        self.command = command or [sys.executable, str(ROOT / "main.py")]
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir / "server.log"
@@ -54,7 +57,7 @@ class ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "main.py")],
+            self.command,
             cwd=self.data_dir,
             env=self.environment(),
             stdout=log,

@@ -188,6 +188,8 @@ def test_login_with_wrong_password_is_401_with_the_fixed_message(api: httpx.Clie
 
 
 def test_me_returns_identity_and_default_settings(api: httpx.Client) -> None:
+    """A new account's /me shows who it is and the defaults: auto theme, BeykusChat, no
+    custom instructions, and never a password or its hash."""
     username, auth = make_user(api)
     response = api.get("/me", headers=auth)
     assert response.status_code == 200
@@ -198,7 +200,7 @@ def test_me_returns_identity_and_default_settings(api: httpx.Client) -> None:
     parse_time(me["created_at"])
     settings = me["settings"]
     assert {"theme", "default_model", "custom_instructions"} <= set(settings)
-    assert settings["theme"] in ("light", "dark", "auto")
+    assert settings["theme"] == "auto"  # a new account follows the system's theme
     assert settings["default_model"] == "BeykusChat"
     assert settings["custom_instructions"] == ""
     assert not {"password", "password_hash"} & set(me)

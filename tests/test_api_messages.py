@@ -669,6 +669,9 @@ def test_regenerate_in_an_empty_chat_is_a_client_error(
 def test_deleting_a_chat_ends_a_waiting_stream_false_call_cleanly(
     api: httpx.Client, user: dict[str, str], gemini: FakeGemini
 ) -> None:
+    """A client waiting with stream=false while its chat is deleted gets its 201 at once:
+    the answer was stopped (the delete stops the generation first) and keeps what arrived;
+    the chat is gone afterwards."""
     gemini.enqueue([g.text("Doomed"), g.pause(10), g.finish()])
     chat = chat_id(api, user)
     with ThreadPoolExecutor(1) as pool:
@@ -682,16 +685,22 @@ def test_deleting_a_chat_ends_a_waiting_stream_false_call_cleanly(
         wait_for(lambda: any(m["content"] == "Doomed" for m in messages(api, user, chat)))
         assert api.delete(f"/chats/{chat}", headers=user).status_code == 204
         response = future.result(timeout=10)
-    assert response.status_code in (201, 404), response.text
-    if response.status_code == 201:
-        answer = assert_message(response.json()["assistant_message"])
-        assert answer["status"] == "stopped"
+    # DELETE stops the answer and waits for it to end before the rows go: the waiting call
+    # answers like any stopped answer ("201 ... also when the answer ended in stopped").
+    assert response.status_code == 201, response.text
+    question = assert_message(response.json()["user_message"])
+    answer = assert_message(response.json()["assistant_message"])
+    assert (question["role"], question["content"]) == ("user", "x")
+    assert (answer["status"], answer["content"], answer["error"]) == ("stopped", "Doomed", None)
     assert gemini.requests[-1].wait() == "client_disconnected"
+    assert api.get(f"/chats/{chat}", headers=user).status_code == 404
 
 
 def test_deleting_a_chat_stops_its_generation(
     api: httpx.Client, user: dict[str, str], gemini: FakeGemini
 ) -> None:
+    """A client streaming an answer whose chat is deleted sees the stream end with "done",
+    the answer stopped with what had arrived; Gemini is hung up on and the chat is gone."""
     gemini.enqueue([g.text("Doomed "), g.pause(10), g.text("answer"), g.finish()])
     chat = chat_id(api, user)
     ended = threading.Event()
@@ -702,8 +711,10 @@ def test_deleting_a_chat_stops_its_generation(
         rest = list(events)  # the stream ends instead of hanging
         ended.set()
     assert ended.is_set()
-    assert rest and rest[-1]["type"] in ("done", "error")
-    assert rest[-1]["message"]["status"] != "complete"
+    # the stop that DELETE makes is a stop like any other: "done" with status "stopped"
+    assert rest and rest[-1]["type"] == "done", rest[-1:]
+    final = rest[-1]["message"]
+    assert (final["status"], final["content"]) == ("stopped", "Doomed ")
     assert gemini.requests[-1].wait() == "client_disconnected"
     assert api.get(f"/chats/{chat}", headers=user).status_code == 404
     assert api.get(f"/chats/{chat}/stream", headers=user).status_code == 404

@@ -23,9 +23,10 @@ def test_a_plain_path_is_a_sqlite_file_and_urls_pass_through(tmp_path: Path) -> 
 
 
 def test_development_keeps_a_private_random_key_across_restarts(tmp_path: Path) -> None:
-    first = Settings(data_dir=tmp_path).signing_key()
-    again = Settings(data_dir=tmp_path).signing_key()
-    assert first == again and len(first) >= 48
+    first = Settings(data_dir=tmp_path).token_signing_key()
+    again = Settings(data_dir=tmp_path).token_signing_key()
+    assert first == again
+    assert len((tmp_path / "secret_key").read_text().strip()) >= 48
     mode = stat.S_IMODE((tmp_path / "secret_key").stat().st_mode)
     assert mode == 0o600
 
@@ -33,7 +34,7 @@ def test_development_keeps_a_private_random_key_across_restarts(tmp_path: Path) 
 def test_production_refuses_to_start_without_a_secret_key() -> None:
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings(environment="production", secret_key="")
-    assert Settings(environment="production", secret_key="k" * 32).signing_key() == "k" * 32
+    assert Settings(environment="production", secret_key="k" * 32).token_signing_key()
 
 
 def test_the_server_exits_with_a_clear_message_in_production_without_a_key(
@@ -69,3 +70,22 @@ def test_logins_survive_a_restart_in_development(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert me.status_code == 200 and me.json()["username"] == "keeper"
+
+
+def test_start_up_says_in_one_line_which_database_folders_and_provider_it_uses(
+    tmp_path: Path,
+) -> None:
+    """What depends on the working folder (.env, DATA_DIR) is spelled out at start-up."""
+    server = ServerProcess(tmp_path).start()
+    server.stop()
+    ready = [line for line in server.log().splitlines() if "BeykuSay ready" in line]
+    assert ready == [
+        f"INFO beykusay: BeykuSay ready: database=sqlite:///{tmp_path / 'beykusay.db'}, "
+        f"data folder={tmp_path}, provider=demo, prompts folder={ROOT / 'prompts'}, "
+        f"settings file={tmp_path / '.env'} (none)"
+    ]
+
+
+def test_a_database_password_never_reaches_the_log() -> None:
+    settings = Settings(database_url="postgresql+psycopg://bk:s%40cret@db/beykusay")
+    assert settings.database_for_log == "postgresql+psycopg://bk:***@db/beykusay"

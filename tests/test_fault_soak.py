@@ -4,15 +4,14 @@ The server must stay healthy; every answer must end ``complete`` or ``error`` wi
 message a user understands (never a stack trace or an SDK class name); none may stay
 ``streaming``. Transient faults before any text (429, 5xx, error events, cut
 connections, stalls) are retried with backoff, at most GEMINI_MAX_RETRIES times.
+Everything is checked by counts and contents, never by how long the soak took.
 """
 
 from __future__ import annotations
 
-import itertools
 import random
 import re
 import threading
-import time
 from collections import defaultdict, deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -81,7 +80,6 @@ class RoutedGemini(FakeGemini):
     def __init__(self) -> None:
         super().__init__()
         self.routes: dict[int, deque[list[Step]]] = defaultdict(deque)
-        self.arrivals: dict[int, list[float]] = defaultdict(list)
         self.by_tag: dict[int, list[RecordedRequest]] = defaultdict(list)
 
     def route(self, tag: int, *scripts: list[Step]) -> None:
@@ -92,7 +90,6 @@ class RoutedGemini(FakeGemini):
         tag = _tag(rec.body)
         if tag is not None:
             with self._lock:
-                self.arrivals[tag].append(time.monotonic())
                 self.by_tag[tag].append(rec)
                 if self.routes[tag]:
                     # No await between this and the base class taking the queue's head,
@@ -230,7 +227,6 @@ class Result:
     fault: Fault
     chat_id: int
     events: list[dict[str, Any]]
-    elapsed: float
 
 
 @pytest.fixture(scope="module")
@@ -260,7 +256,6 @@ def _run(url: str, auth: dict[str, str], index: int, fault: Fault) -> Result:
         chat = api.post("/chats", json={}, headers=auth)
         assert chat.status_code == 201, chat.text
         chat_id = chat.json()["id"]
-        started = time.monotonic()
         with api.stream(
             "POST",
             f"/chats/{chat_id}/messages",
@@ -269,7 +264,7 @@ def _run(url: str, auth: dict[str, str], index: int, fault: Fault) -> Result:
         ) as response:
             assert response.status_code == 200, response.read()
             events = list(iter_events(response))
-        return Result(index, fault, chat_id, events, time.monotonic() - started)
+        return Result(index, fault, chat_id, events)
 
 
 def _clear(message: str) -> None:
@@ -298,13 +293,10 @@ def test_hundred_answers_through_random_faults(routed: RoutedGemini, soak_server
             with lock:
                 results.append(result)
 
-    started = time.monotonic()
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         for future in [pool.submit(worker, slot) for slot in range(CONCURRENCY)]:
             future.result()
-    took = time.monotonic() - started
     assert len(results) == ANSWERS
-    assert took < 60, f"the soak took {took:.1f} s"
 
     with httpx.Client(base_url=soak_server + "/api", timeout=30) as api:
         health = api.get("/health")
@@ -360,7 +352,10 @@ def _check(api: httpx.Client, auth: dict[str, str], routed: RoutedGemini, result
 
 
 def test_retries_back_off_and_are_bounded(routed: RoutedGemini, soak_server: str) -> None:
-    """A 429 then success: complete after 2 requests; three 503s: error after 1 + retries."""
+    """A 429 then success: complete after 2 requests; three 503s: error after 1 + retries.
+
+    How long each retry waits is checked without a clock in tests/test_gemini_provider.py
+    (test_retries_wait_the_base_delay_doubled_each_time_plus_jitter)."""
     with httpx.Client(base_url=soak_server + "/api", timeout=60) as api:
         auth = register(api)
         routed.route(1001, [http_error(429)], list(OK))
@@ -390,10 +385,3 @@ def test_retries_back_off_and_are_bounded(routed: RoutedGemini, soak_server: str
     assert "unavailable" in outcomes[1002]["error"].lower()
     assert len(routed.by_tag[1002]) == ATTEMPTS  # exactly 1 + GEMINI_MAX_RETRIES
     assert len(routed.routes[1002]) == 2  # the spare scripts were never asked for
-
-    # backoff: each wait is the base delay doubled per retry, plus up to 25 % jitter
-    times = routed.arrivals[1002]
-    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
-    for retry, gap in enumerate(gaps):
-        least = FIRST_BACKOFF * 2**retry
-        assert least <= gap <= least * 1.25 + 0.5, (retry, gaps)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from beykusay.app import build_state
@@ -19,6 +21,7 @@ from beykusay.services import accounts, chats
 from beykusay.services.errors import Conflict, TooManyAttempts
 from beykusay.services.messages import interrupt_streaming
 from beykusay.state import AppState
+from tests.clock import Clock
 from tests.databases import BACKENDS, fresh_database
 from tests.scripted import ScriptedProvider, Wait
 
@@ -59,25 +62,59 @@ def stored(message_id: int) -> Message:
         return message
 
 
+class Commits:
+    """Wakes the test after each committed transaction, from whatever thread made it."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.happened = asyncio.Event()
+
+    def _committed(self, _session: Session) -> None:
+        self.loop.call_soon_threadsafe(self.happened.set)
+
+    async def until(self, check: Callable[[], bool]) -> None:
+        """Return once ``check()`` holds, looking again after every commit."""
+        async with asyncio.timeout(30):  # a guard against hanging only, not a measurement
+            while True:
+                self.happened.clear()
+                if check():
+                    return
+                await self.happened.wait()
+
+    def __enter__(self) -> Commits:
+        event.listen(Session, "after_commit", self._committed)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(Session, "after_commit", self._committed)
+
+
 async def test_answer_is_saved_while_it_grows_and_at_the_end(world) -> None:
+    """While the model is still writing, a reader of the database already finds the
+    answer so far (thoughts too) marked streaming; at the end, complete with its usage."""
     state, provider, user, chat_id = world
-    gate = asyncio.Event()
+    pause = Wait()
     provider.enqueue(
         [
             Thought("hmm"),
             AnswerText("Hel"),
             AnswerText("lo"),
-            Wait(gate),
+            pause,
             AnswerText("!"),
             Usage(prompt_tokens=3, output_tokens=2, total_tokens=5),
             Finish("STOP"),
         ]
     )
-    live = await state.generation.send(user=user, chat_id=chat_id, content="hi", model="BeykusChat")
-    await asyncio.sleep(0.3)  # several save intervals
+    with Commits() as commits:
+        live = await state.generation.send(
+            user=user, chat_id=chat_id, content="hi", model="BeykusChat"
+        )
+        await pause.reached.wait()  # the model has sent "Hello" and now says nothing
+        # the saver writes it by itself (nobody calls save_progress): wait for that commit
+        await commits.until(lambda: stored(live.message_id).content == "Hello")
     growing = stored(live.message_id)
     assert (growing.status, growing.content, growing.thinking) == ("streaming", "Hello", "hmm")
-    gate.set()
+    pause.gate.set()
     final = await state.generation.wait(live)
     assert final["message"]["status"] == "complete"
     done = stored(live.message_id)
@@ -86,21 +123,28 @@ async def test_answer_is_saved_while_it_grows_and_at_the_end(world) -> None:
 
 
 async def test_second_send_in_the_same_chat_is_a_conflict(world) -> None:
+    """Sending again while an answer is being written is refused (409 in the API); the
+    answer under way is not disturbed and finishes as usual."""
     state, provider, user, chat_id = world
-    gate = asyncio.Event()
-    provider.enqueue([AnswerText("a"), Wait(gate), Finish("STOP")])
+    pause = Wait()
+    provider.enqueue([AnswerText("a"), pause, Finish("STOP")])
     live = await state.generation.send(user=user, chat_id=chat_id, content="1", model="BeykusChat")
     with pytest.raises(Conflict):
         await state.generation.send(user=user, chat_id=chat_id, content="2", model="BeykusChat")
-    gate.set()
-    await state.generation.wait(live)
+    pause.gate.set()
+    final = await state.generation.wait(live)
+    assert (final["message"]["status"], final["message"]["content"]) == ("complete", "a")
+    assert len(provider.requests) == 1  # the refused send never reached the model
 
 
 async def test_stop_keeps_what_arrived(world) -> None:
+    """Stop while the model is mid-answer: the answer is saved as stopped with the text
+    that had arrived; stopping again has nothing to stop."""
     state, provider, user, chat_id = world
-    provider.enqueue([AnswerText("partial"), Wait(asyncio.Event())])
+    pause = Wait()  # never let go: only the stop ends this answer
+    provider.enqueue([AnswerText("partial"), pause])
     live = await state.generation.send(user=user, chat_id=chat_id, content="x", model="BeykusChat")
-    await asyncio.sleep(0.05)
+    await pause.reached.wait()  # "partial" has arrived
     assert await state.generation.stop(chat_id) is True
     assert await state.generation.stop(chat_id) is False
     message = stored(live.message_id)
@@ -108,20 +152,22 @@ async def test_stop_keeps_what_arrived(world) -> None:
 
 
 async def test_a_late_watcher_gets_everything_so_far_then_live(world) -> None:
+    """A tab opened mid-answer first gets the thoughts and text so far (one event each),
+    then the rest live, then the end; once it is over there is nothing to follow."""
     state, provider, user, chat_id = world
-    gate = asyncio.Event()
+    pause = Wait()
     provider.enqueue(
-        [Thought("plan"), AnswerText("one "), Wait(gate), AnswerText("two"), Finish("STOP")]
+        [Thought("plan"), AnswerText("one "), pause, AnswerText("two"), Finish("STOP")]
     )
     await state.generation.send(user=user, chat_id=chat_id, content="x", model="BeykusSmallR")
-    await asyncio.sleep(0.05)
+    await pause.reached.wait()  # "plan" and "one " have arrived; "two" has not
     subscription = state.generation.subscribe(chat_id)
     assert subscription is not None
-    gate.set()
+    pause.gate.set()
     events = [event async for event in subscription]
     kinds = [event["type"] for event in events]
     assert kinds == ["start", "thinking", "text", "text", "done"]
-    assert events[2]["delta"] + events[3]["delta"] == "one two"
+    assert [events[1]["delta"], events[2]["delta"], events[3]["delta"]] == ["plan", "one ", "two"]
     assert state.generation.subscribe(chat_id) is None
 
 
@@ -158,15 +204,29 @@ async def test_stream_without_finish_reason_is_an_error(world) -> None:
 
 
 async def test_shutdown_lets_short_answers_finish_and_interrupts_long_ones(world) -> None:
+    """On shutdown an answer that ends within the grace period is saved complete; one that
+    does not is saved interrupted with its text; new messages are refused meanwhile."""
     state, provider, user, chat_id = world
     with new_session() as session:
         other = chats.create_chat(session=session, user=session.get(User, user.id))
         session.expunge_all()
-    provider.enqueue([AnswerText("quick"), Wait(seconds=0.05), Finish("STOP")])
-    provider.enqueue([AnswerText("slow"), Wait(asyncio.Event())])
+    quick_pause, slow_pause = Wait(), Wait()  # the slow one is never let go
+    provider.enqueue([AnswerText("quick"), quick_pause, Finish("STOP")])
+    provider.enqueue([AnswerText("slow"), slow_pause])
     quick = await state.generation.send(user=user, chat_id=chat_id, content="a", model="BeykusChat")
     slow = await state.generation.send(user=user, chat_id=other.id, content="b", model="BeykusChat")
-    await state.generation.shutdown()
+    await quick_pause.reached.wait()
+    await slow_pause.reached.wait()
+
+    async def finish_quick_once_shutting_down() -> None:
+        # Tasks start in the order they were created: shutdown has run up to its wait.
+        assert not state.generation.accepting
+        quick_pause.gate.set()
+
+    # a grace long enough for the quick answer's last save on a busy machine; the slow
+    # answer waits all of it out, so it is the test's running time, not an assertion
+    shutting = asyncio.create_task(state.generation.shutdown(grace=2.0))
+    await asyncio.gather(shutting, asyncio.create_task(finish_quick_once_shutting_down()))
     assert stored(quick.message_id).status == "complete"
     assert (stored(slow.message_id).status, stored(slow.message_id).content) == (
         "interrupted",
@@ -223,6 +283,8 @@ async def test_old_turns_are_left_out_to_fit_the_history_budget(world) -> None:
 
 
 async def test_a_user_has_a_bounded_number_of_answers_at_once(world) -> None:
+    """With two answers being written for a user, a third chat's message is refused with
+    a reason; once they finish, it goes through."""
     state, provider, user, _chat_id = world
     state.settings.max_answers_per_user = 2
     with new_session() as session:
@@ -239,12 +301,21 @@ async def test_a_user_has_a_bounded_number_of_answers_at_once(world) -> None:
         await state.generation.send(user=user, chat_id=chat_ids[2], content="x", model="BeykusChat")
     gate.set()
     for live in lives:
-        await state.generation.wait(live)
+        assert (await state.generation.wait(live))["message"]["status"] == "complete"
+    # with those two done, the third chat may have its answer
+    provider.enqueue([AnswerText("b"), Finish("STOP")])
+    third = await state.generation.send(
+        user=user, chat_id=chat_ids[2], content="x", model="BeykusChat"
+    )
+    assert (await state.generation.wait(third))["message"]["content"] == "b"
 
 
 async def test_sending_too_fast_is_refused_with_a_wait(world) -> None:
+    """Two messages in a minute are allowed, the third is refused with how long to wait
+    (the whole minute, since the clock has not moved); when the minute is up it goes."""
     state, provider, user, chat_id = world
-    state.generation.send_limiter = SlidingWindowLimiter(limit=2, window=60)
+    clock = Clock()
+    state.generation.send_limiter = SlidingWindowLimiter(limit=2, window=60, clock=clock)
     for _ in range(2):
         provider.enqueue([AnswerText("ok"), Finish("STOP")])
         live = await state.generation.send(
@@ -253,4 +324,12 @@ async def test_sending_too_fast_is_refused_with_a_wait(world) -> None:
         await state.generation.wait(live)
     with pytest.raises(TooManyAttempts) as refused:
         await state.generation.send(user=user, chat_id=chat_id, content="x", model="BeykusChat")
-    assert 50 <= refused.value.retry_after <= 60
+    assert refused.value.retry_after == 60
+    clock.advance(45)
+    with pytest.raises(TooManyAttempts) as refused:
+        await state.generation.send(user=user, chat_id=chat_id, content="x", model="BeykusChat")
+    assert refused.value.retry_after == 15
+    clock.advance(15)
+    provider.enqueue([AnswerText("ok"), Finish("STOP")])
+    live = await state.generation.send(user=user, chat_id=chat_id, content="x", model="BeykusChat")
+    assert (await state.generation.wait(live))["message"]["status"] == "complete"

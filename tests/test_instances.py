@@ -141,24 +141,33 @@ def test_token_from_a_works_on_b_and_b_follows_and_stops_an_answer_running_on_a(
 def test_killing_a_mid_answer_lets_b_mark_it_interrupted(
     pair: tuple[ServerProcess, ServerProcess], fake_gemini: FakeGemini
 ) -> None:
+    """When instance A dies mid-answer, a reader on B first sees the answer as A last saved
+    it, then, once A's heartbeat has lapsed, ``interrupted`` with that text kept; B then
+    answers in the chat as usual."""
     a, b = pair
     api_a, api_b = client(a), client(b)
     auth = register(api_a)
     chat = api_a.post("/chats", json={}, headers=auth).json()["id"]
     fake_gemini.enqueue(slow_reply(400))
-    _thread, events = start_in_background(api_a, f"/chats/{chat}/messages", auth, {"content": "go"})
-    wait_for(lambda: len(events) > 20)
-    time.sleep(1.2)  # let A save some of the answer
-    a.kill()
-    killed_at = time.monotonic()
+    _thread, _events = start_in_background(
+        api_a, f"/chats/{chat}/messages", auth, {"content": "go"}
+    )
 
     def answer() -> dict[str, Any]:
         return api_b.get(f"/chats/{chat}/messages", headers=auth).json()["messages"][-1]
 
+    def saved_so_far() -> str:
+        found = api_b.get(f"/chats/{chat}/messages", headers=auth).json()["messages"]
+        return found[-1]["content"] if len(found) == 2 else ""
+
+    # wait for A to have saved part of the answer (B reads it from the shared database)
+    wait_for(lambda: saved_so_far().startswith("w0 w1 w2"))
+    saved = answer()
+    assert saved["status"] == "streaming"
+    a.kill()
+
     wait_for(lambda: answer()["status"] == "interrupted", timeout=15)
-    elapsed = time.monotonic() - killed_at
-    assert elapsed < 10, f"took {elapsed:.1f} s"
-    assert answer()["content"].startswith("w0 w1 w2")
+    assert answer()["content"].startswith(saved["content"])  # nothing saved was lost
     # B serves new answers in that chat at once.
     fake_gemini.enqueue(g.reply("fresh"))
     with api_b.stream(

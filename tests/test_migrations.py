@@ -1,19 +1,23 @@
-"""Alembic migrations: from the first revision with data in it up to head, on every database."""
+"""Alembic migrations: up to head keeping every row, on every database; one at a time."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlmodel import SQLModel
 
 from beykusay import models  # noqa: F401  (registers the tables)
-from beykusay.db import make_engine, migrate
+from beykusay.db import MIGRATION_LOCK, make_engine, migrate
 from tests.databases import BACKENDS, fresh_database
+from tests.serverproc import ROOT
 
 NOW = datetime(2026, 1, 2, 3, 4, 5)
 
@@ -70,3 +74,91 @@ def test_upgrade_from_the_first_migration_keeps_every_row(backend: str, tmp_path
         (1, "user", "text 1", "complete"),
         (2, "assistant", "text 2", "streaming"),
     ]
+
+
+def _schema_is_current(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        return compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
+
+
+# An instance's start-up migration: ready once imported, it migrates on a line on stdin.
+MIGRATE_ON_CUE = """
+import sys
+from beykusay.db import make_engine, migrate
+engine = make_engine(sys.argv[1])
+print("ready", flush=True)
+sys.stdin.readline()
+migrate(engine)
+"""
+
+
+@pytest.mark.skipif("postgresql" not in BACKENDS, reason="TEST_DATABASE_URL is not set")
+def test_two_instances_starting_at_once_both_migrate_a_fresh_postgresql(tmp_path: Path) -> None:
+    """Two instances started together used to race to create the same tables, and one
+    of them could die at start-up; now they take turns and both come up."""
+    with fresh_database("postgresql", tmp_path) as url:
+        instances = [
+            subprocess.Popen(
+                [sys.executable, "-c", MIGRATE_ON_CUE, url],
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        for instance in instances:
+            assert instance.stdout is not None and instance.stdout.readline() == "ready\n"
+        for instance in instances:  # both go at once
+            assert instance.stdin is not None
+            instance.stdin.write("go\n")
+            instance.stdin.flush()
+        results = [instance.communicate(timeout=120) for instance in instances]
+        assert [instance.returncode for instance in instances] == [0, 0], results
+        engine = make_engine(url)
+        try:
+            assert _schema_is_current(engine)
+            with engine.connect() as connection:
+                versions = connection.execute(text("SELECT version_num FROM alembic_version"))
+                assert len(versions.all()) == 1
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.skipif("postgresql" not in BACKENDS, reason="TEST_DATABASE_URL is not set")
+def test_postgresql_migration_waits_for_the_lock_another_instance_holds(tmp_path: Path) -> None:
+    """While one instance migrates (holds the lock), another waits instead of migrating."""
+    with fresh_database("postgresql", tmp_path) as url:
+        engine = make_engine(url)
+        holder = make_engine(url).connect()
+        holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        holder.commit()
+        migrating = threading.Thread(target=migrate, args=(engine,))
+        migrating.start()
+        try:
+            while not _waits_for_advisory_lock(holder):
+                migrating.join(0.05)
+                assert migrating.is_alive(), "migrated while another instance held the lock"
+            assert "alembic_version" not in inspect(holder).get_table_names()
+        finally:
+            holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            holder.commit()
+            migrating.join()
+        holder.rollback()
+        assert "alembic_version" in inspect(holder).get_table_names()
+        assert _schema_is_current(engine)
+        holder.close()
+        holder.engine.dispose()
+        engine.dispose()
+
+
+def _waits_for_advisory_lock(connection: Connection) -> bool:
+    waiting = connection.execute(
+        text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+    ).scalar_one()
+    connection.rollback()
+    return waiting > 0

@@ -50,3 +50,28 @@ def test_readme_curl_session_works_as_written(tmp_path: Path) -> None:
     assert [m["role"] for m in listing["messages"]] == ["user", "assistant"]
     assert listing["messages"][1]["status"] == "complete"
     assert "demo mode" in listing["messages"][1]["content"]
+
+
+def test_every_setting_is_in_env_example_and_the_new_ones_in_the_readme() -> None:
+    from beykusay.config import Settings
+
+    example = (ROOT / ".env.example").read_text()
+    for name, field in Settings.model_fields.items():
+        variable = field.validation_alias if isinstance(field.validation_alias, str) else name
+        assert f"\n{variable.upper()}=" in example, variable
+    for variable in ("NICEGUI_STORAGE_PATH", "NICEGUI_REDIS_URL"):
+        assert variable in example
+    for variable in ("PROMPTS_DIR", "NICEGUI_STORAGE_PATH", "DATA_DIR"):
+        assert f"| `{variable}`" in README or f"`{variable}`," in README, variable
+
+
+def test_the_quick_start_commands_exist() -> None:
+    """Each command the Quick start shows is a Makefile target or the package's command."""
+    quick_start = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    makefile = (ROOT / "Makefile").read_text()
+    for target in re.findall(r"^make (\w+)", quick_start, re.M):
+        assert re.search(rf"^{target}:", makefile, re.M), target
+    assert "pipx install ." in quick_start and "pip install ." in quick_start
+    assert "beykusay serve" in quick_start
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'beykusay = "beykusay.cli:main"' in pyproject

@@ -42,6 +42,7 @@ def register(body: Credentials, session: SessionDep) -> UserOut:
         **BODY,
         401: error("Invalid username or password"),
         429: error("Too many failed logins (`Retry-After`)"),
+        503: error("Rate limiting is unavailable right now"),
     },
 )
 def login(

@@ -24,7 +24,7 @@ STREAM_RESPONSES: Responses = {
     201: {"description": "With `stream=false`: both messages", "model": Exchange},
     409: error("An answer is already being generated in this chat"),
     429: error("Sending too fast, or too many answers generating (`Retry-After`)"),
-    503: error("The server is shutting down"),
+    503: error("The server is shutting down, or rate limiting is unavailable"),
 }
 StreamFlag = Annotated[bool, Query(description="false: wait and answer 201 with both messages")]
 

@@ -5,6 +5,7 @@
 - ``answer``: the task that streams from the provider into a live answer;
 - ``saver``: writes growing answers about once a second, in one batch;
 - ``heartbeat``: with several instances, beats and reaps dead instances' answers;
+- ``saved``: what the database holds of an answer, for followers on other instances;
 - ``manager``: starts, stops and tracks the answers of this process.
 """
 

@@ -113,7 +113,7 @@ class GenerationManager:
         if chat_id in self._live or chat_id in self._reserved:
             raise Conflict("An answer is already being generated in this chat")
         assert user.id is not None
-        self._check_send_rate(user.id)
+        await self._check_send_rate(user.id)
         self._reserved.add(chat_id)
         # Shielded: once the turn is committed its task must start, even if the request
         # that asked for it is cancelled meanwhile (else it stays streaming). The chat
@@ -158,16 +158,15 @@ class GenerationManager:
         self._saver.ensure_running()
         return live
 
-    def _check_send_rate(self, user_id: int) -> None:
+    async def _check_send_rate(self, user_id: int) -> None:
+        """Count a send, or refuse it; a limiter that cannot answer refuses (Unavailable)."""
         if self.send_limiter is None:
             return
-        key = f"send:{user_id}"
-        wait = self.send_limiter.retry_after(key)
+        wait = await self.send_limiter.acquire(f"send:{user_id}")
         if wait:
             raise TooManyAttempts(
                 wait, f"You are sending messages too fast. Try again in {wait} seconds."
             )
-        self.send_limiter.hit(key)
 
     # -- watching and stopping ------------------------------------------------------
 
@@ -178,6 +177,16 @@ class GenerationManager:
     @staticmethod
     def subscribe_to(live: LiveAnswer) -> Subscription:
         return Subscription(live)
+
+    def answer_running(self, chat_id: int) -> bool:
+        """Whether an answer runs in the chat, here or elsewhere; asks nobody.
+
+        Other instances' answers are known from the relay's news, so a page may ask
+        this as often as it likes.
+        """
+        if chat_id in self._live:
+            return True
+        return self.relay is not None and self.relay.running(chat_id) is not None
 
     async def attach(self, chat_id: int) -> Subscription | RemoteSubscription | None:
         """Follow the chat's answer wherever it runs: here, or on another instance."""

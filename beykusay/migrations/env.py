@@ -1,15 +1,15 @@
-"""Alembic environment: runs against the engine handed over by beykusay.db."""
+"""Alembic environment: runs on the connection handed over by beykusay.db."""
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 from sqlmodel import SQLModel
 
 from beykusay import models  # noqa: F401  (registers the tables)
 
 config = context.config
-engine = config.attributes.get("engine") or create_engine(config.get_main_option("sqlalchemy.url"))
 
-with engine.connect() as connection:
+
+def run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=SQLModel.metadata,
@@ -18,3 +18,11 @@ with engine.connect() as connection:
     with context.begin_transaction():
         context.run_migrations()
     connection.commit()
+
+
+given = config.attributes.get("connection")
+if given is not None:
+    run_migrations(given)
+else:  # the alembic command line, with sqlalchemy.url in its config
+    with create_engine(config.get_main_option("sqlalchemy.url")).connect() as own:
+        run_migrations(own)

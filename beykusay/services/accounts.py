@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from beykusay.config import Settings
 from beykusay.models import User
-from beykusay.ratelimit import Limiter
+from beykusay.ratelimit import UNAVAILABLE, Limiter
 from beykusay.schemas import SettingsUpdate, UserSettings
 from beykusay.security import AccessToken, create_access_token, hash_password, verify_password
 from beykusay.services.errors import (
@@ -16,7 +21,11 @@ from beykusay.services.errors import (
     InvalidInput,
     NotFound,
     TooManyAttempts,
+    Unavailable,
 )
+
+T = TypeVar("T")
+LIMITER_WAIT = 30.0  # seconds a login waits for the loop at most (it is never that busy)
 
 
 def username_key(username: str) -> str:
@@ -39,26 +48,59 @@ def register_user(*, session: Session, username: str, password: str) -> User:
 
 
 class LoginGuard:
-    """Counts failed logins per username and per client address."""
+    """Counts failed logins per username and per client address.
 
-    def __init__(self, limiter: Limiter) -> None:
+    Logging in hashes with argon2, so it runs in a worker thread (the API's sync route,
+    the page's ``to_thread``); the guard runs the limiter, which is async, on the
+    server's event loop and waits for it there, never blocking the loop itself.
+    """
+
+    def __init__(self, limiter: Limiter, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.limiter = limiter
+        # None: no server loop (a script, a test); each call then gets a loop of its own.
+        self._loop = loop or _running_loop()
+
+    def _run(self, call: Coroutine[Any, Any, T]) -> T:
+        if self._loop is None:
+            return asyncio.run(call)
+        if _running_loop() is self._loop:
+            call.close()
+            raise RuntimeError("LoginGuard waits for its loop: call it from a worker thread")
+        future = asyncio.run_coroutine_threadsafe(call, self._loop)
+        try:
+            return future.result(timeout=LIMITER_WAIT)
+        except concurrent.futures.TimeoutError as exc:  # the limiter has its own timeouts
+            future.cancel()
+            raise Unavailable(UNAVAILABLE) from exc
 
     @staticmethod
     def _keys(username: str, client: str) -> tuple[str, str]:
         return f"user:{username_key(username)}", f"addr:{client}"
 
+    async def _wait(self, keys: tuple[str, str]) -> int:
+        return max([await self.limiter.retry_after(key) for key in keys])
+
+    async def _hit(self, keys: tuple[str, str]) -> None:
+        for key in keys:
+            await self.limiter.hit(key)
+
     def check(self, username: str, client: str) -> None:
-        wait = max(self.limiter.retry_after(key) for key in self._keys(username, client))
+        wait = self._run(self._wait(self._keys(username, client)))
         if wait:
             raise TooManyAttempts(wait, f"Too many failed logins. Try again in {wait} seconds.")
 
     def failed(self, username: str, client: str) -> None:
-        for key in self._keys(username, client):
-            self.limiter.hit(key)
+        self._run(self._hit(self._keys(username, client)))
 
     def succeeded(self, username: str) -> None:
-        self.limiter.reset(self._keys(username, "")[0])
+        self._run(self.limiter.reset(self._keys(username, "")[0]))
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def authenticate(
@@ -78,7 +120,7 @@ def issue_token(*, user: User, settings: Settings) -> AccessToken:
     return create_access_token(
         user_id=user.id,
         token_version=user.token_version,
-        key=settings.signing_key(),
+        key=settings.token_signing_key(),
         minutes=settings.access_token_minutes,
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from beykusay.db import utcnow
 from beykusay.models import STREAMING, Instance, Message
@@ -29,22 +29,33 @@ def retire(*, session: Session, instance_id: str) -> None:
 
 
 def reap_orphans(*, session: Session, stale_after: float) -> list[Message]:
-    """Mark answers whose instance stopped beating as interrupted; returns them."""
+    """Mark answers whose instance stopped beating as interrupted; returns them.
+
+    One UPDATE decides and writes at once: its WHERE checks the instance's heartbeat
+    when it runs, so a beat that lands before it keeps that instance's answers alive
+    (a select-then-update would interrupt them on a decision already stale).
+    """
     cutoff = utcnow() - timedelta(seconds=stale_after)
     live_instances = select(Instance.id).where(col(Instance.heartbeat_at) >= cutoff)
-    orphans = session.exec(
-        select(Message).where(
-            Message.status == STREAMING,
-            (col(Message.instance_id).is_(None)) | col(Message.instance_id).not_in(live_instances),
+    interrupted = session.exec(
+        update(Message)
+        .where(
+            col(Message.status) == STREAMING,
+            col(Message.instance_id).is_(None) | col(Message.instance_id).not_in(live_instances),
         )
-    ).all()
-    now = utcnow()
-    for message in orphans:
-        message.status = "interrupted"
-        message.updated_at = now
-        session.add(message)
+        .values(status="interrupted", updated_at=utcnow())
+        .returning(col(Message.id))
+        .execution_options(synchronize_session=False)
+    )
+    ids = list(interrupted.scalars())
+    orphans = session.exec(select(Message).where(col(Message.id).in_(ids))).all() if ids else []
     session.exec(
         Instance.__table__.delete().where(col(Instance.heartbeat_at) < cutoff)  # type: ignore[attr-defined]
     )
     session.commit()
     return list(orphans)
+
+
+def saved_answer(*, session: Session, message_id: int) -> Message | None:
+    """An answer as saved so far, for a follower on another instance to resync from."""
+    return session.get(Message, message_id)

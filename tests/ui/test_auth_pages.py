@@ -151,3 +151,23 @@ async def test_the_browser_language_is_used_and_can_be_switched(user: User) -> N
     await user.should_see("С возвращением")
     user.find(marker="language-toggle").click()
     await user.should_see("Welcome back", retries=30)
+
+
+async def test_login_says_so_when_the_limits_cannot_be_checked(user: User) -> None:
+    """With Redis not answering, the login form says to try again in a moment (no error log)."""
+    from beykusay.ratelimit import RedisSlidingWindowLimiter
+    from beykusay.services.accounts import LoginGuard
+    from beykusay.state import get_state
+    from tests.redisproxy import redis_proxy
+
+    operations.register("dora", PASSWORD)
+    await user.open("/login")
+    user.find(marker="username").type("dora")
+    user.find(marker="password").type(PASSWORD)
+    state = get_state()
+    with redis_proxy("silent") as silent:
+        state.login_guard = LoginGuard(
+            RedisSlidingWindowLimiter(url=silent.url, limit=5, window=60, timeout=0.3)
+        )
+        await submit(user)
+        await user.should_see("Logging in is not possible right now")
