@@ -43,6 +43,7 @@ bench: $(VENV)/.test-installed chromium
 	$(BIN)/python -m tests.bench.long_chat
 	$(BIN)/python -m tests.bench.login_timing
 	$(BIN)/python -m tests.bench.branches
+	$(BIN)/python -m tests.bench.starts
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
 from beykusay.generation.live import LiveAnswer
@@ -28,8 +27,6 @@ from beykusay.providers.base import (
 from beykusay.think import ThinkSplitter
 
 log = logging.getLogger(__name__)
-
-Prepare = Callable[[], tuple[GenerationRequest, int]]  # the request, and history omitted
 
 
 class ThoughtClock:
@@ -52,7 +49,9 @@ class ThoughtClock:
         return round((self.ended or time.monotonic()) - self.started, 2)
 
 
-async def stream_answer(live: LiveAnswer, provider: Provider, prepare: Prepare) -> dict[str, Any]:
+async def stream_answer(
+    live: LiveAnswer, provider: Provider, request: GenerationRequest
+) -> dict[str, Any]:
     """Generate the answer into ``live``; the values to save it with at the end."""
     splitter = ThinkSplitter()
     clock = ThoughtClock()
@@ -64,7 +63,6 @@ async def stream_answer(live: LiveAnswer, provider: Provider, prepare: Prepare) 
         live.add(channel, delta)
 
     try:
-        request, values["history_omitted"] = await asyncio.to_thread(prepare)
         async for event in provider.stream(request):
             if isinstance(event, AnswerText):
                 for channel, delta in splitter.feed(event.text):

@@ -36,6 +36,7 @@ class LiveAnswer:
     message_id: int
     user_id: int
     start: Event
+    answer: Event = field(default_factory=dict)  # the answer as started, as the API shows it
     dirty: bool = False
     end_status: str = "stopped"  # what a cancellation means: stopped or interrupted
     task: asyncio.Task[None] | None = None

@@ -14,22 +14,27 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sqlmodel import Session
+
 from beykusay import prompts
 from beykusay.catalog import MODELS
 from beykusay.config import Settings
-from beykusay.db import in_session, new_session
-from beykusay.events import Event, is_final
+from beykusay.db import in_session
+from beykusay.events import Event, final_event, is_final
 from beykusay.generation.answer import stream_answer
 from beykusay.generation.heartbeat import Heartbeat
 from beykusay.generation.live import LiveAnswer
 from beykusay.generation.saver import ProgressSaver
+from beykusay.generation.starter import StartBatcher, StartedTurn
 from beykusay.generation.subscription import Subscription
 from beykusay.models import User
 from beykusay.providers.base import GenerationRequest, Provider
 from beykusay.ratelimit import Limiter
+from beykusay.schemas import MessageOut, message_json
 from beykusay.services import messages as message_service
+from beykusay.services import turns
 from beykusay.services.errors import Conflict, TooManyAttempts, Unavailable
-from beykusay.services.messages import LEAF, Parent
+from beykusay.services.messages import LEAF, Parent, Turnstart
 
 if TYPE_CHECKING:  # redis is only installed for several instances
     from beykusay.relay import RedisRelay, RemoteSubscription
@@ -62,6 +67,10 @@ class GenerationManager:
             interval=settings.save_interval, answers=lambda: self._live.values()
         )
         self._heartbeat: Heartbeat | None = None
+        if settings.sqlalchemy_url.startswith("sqlite"):  # one writer at a time anyway
+            self._starter = StartBatcher(turns.start_all)
+        else:  # overlap round trips: a few smaller transactions at once
+            self._starter = StartBatcher(turns.start_all, parallel=4, max_batch=25)
 
     # -- starting answers ---------------------------------------------------------
 
@@ -137,7 +146,7 @@ class GenerationManager:
         return self._path_versions.get(chat_id, 0)
 
     async def _start(
-        self, user: User, chat_id: int, model: str, begin: Callable[[Any], Any]
+        self, user: User, chat_id: int, model: str, begin: Callable[[Session], Turnstart]
     ) -> LiveAnswer:
         if not self.accepting:
             raise Unavailable("The server is restarting. Please try again in a moment.")
@@ -146,19 +155,27 @@ class GenerationManager:
         assert user.id is not None
         await self._check_send_rate(user.id)
         self._reserved.add(chat_id)
-        try:
-            # Shielded: once the turn is committed its task must start, even if the
-            # request that asked for it is cancelled meanwhile (else it stays streaming).
-            starting = asyncio.ensure_future(self._begin_turn(user, chat_id, model, begin))
-            return await asyncio.shield(starting)
-        finally:
-            self._reserved.discard(chat_id)
+        # Shielded: once the turn is committed its task must start, even if the request
+        # that asked for it is cancelled meanwhile (else it stays streaming). The chat
+        # stays reserved until the start itself is over, not the request that awaits it.
+        starting = asyncio.ensure_future(self._begin_turn(user, chat_id, model, begin))
+        starting.add_done_callback(lambda task: self._started(chat_id, task))
+        return await asyncio.shield(starting)
+
+    def _started(self, chat_id: int, starting: asyncio.Future[LiveAnswer]) -> None:
+        self._reserved.discard(chat_id)
+        if not starting.cancelled():
+            starting.exception()  # retrieved here too: its request may be gone
 
     async def _begin_turn(
-        self, user: User, chat_id: int, model: str, begin: Callable[[Any], Any]
+        self, user: User, chat_id: int, model: str, begin: Callable[[Session], Turnstart]
     ) -> LiveAnswer:
         assert user.id is not None
-        turn = await asyncio.to_thread(in_session, begin)
+        custom = user.custom_instructions
+        started: StartedTurn = await self._starter.start(
+            lambda session: self._prepare(session, begin, model, custom)
+        )
+        turn = started.turn
         assert turn.assistant_message.id is not None
         live = LiveAnswer(
             chat_id=chat_id,
@@ -169,13 +186,14 @@ class GenerationManager:
                 "user_message": turn.user_json,
                 "assistant_message_id": turn.assistant_message.id,
             },
+            answer=message_json(turn.assistant_message, sibling_ids=[turn.assistant_message.id]),
         )
         if self.relay is not None:
             self.relay.begin(chat_id, live.start)
             live.mirror = self.relay.publish
         self._live[chat_id] = live
         live.task = asyncio.create_task(
-            self._generate(live, model, user.custom_instructions), name=f"answer-{live.message_id}"
+            self._generate(live, started), name=f"answer-{live.message_id}"
         )
         self._saver.ensure_running()
         return live
@@ -267,6 +285,7 @@ class GenerationManager:
         await asyncio.gather(
             *(self.stop(chat_id, status="interrupted") for chat_id in list(self._live))
         )
+        await self._saver.repair(due_only=False)  # what is still unsaved is interrupted at start
         self._saver.cancel()
         if self.relay is not None:
             await self.relay.close()
@@ -289,52 +308,74 @@ class GenerationManager:
 
     # -- the generation task --------------------------------------------------------
 
-    def _request(self, live: LiveAnswer, model: str, custom: str) -> tuple[GenerationRequest, int]:
-        with new_session() as session:
-            history, omitted = message_service.history(
-                session=session,
-                chat_id=live.chat_id,
-                before=live.message_id,
-                max_chars=self.settings.history_max_chars,
-            )
-        return GenerationRequest(
+    def _prepare(
+        self, session: Session, begin: Callable[[Session], Turnstart], model: str, custom: str
+    ) -> StartedTurn:
+        """In the start transaction: the turn, and the request its answer sends."""
+        turn = begin(session)
+        answer = turn.assistant_message
+        assert answer.id is not None
+        history, omitted = message_service.history(
+            session=session,
+            chat_id=answer.chat_id,
+            before=answer.id,
+            max_chars=self.settings.history_max_chars,
+        )
+        request = GenerationRequest(
             model=self.settings.model_ids()[model],
             system_instruction=prompts.system_instruction(
                 prompts_dir=self.settings.prompts_dir, model_id=model, custom_instructions=custom
             ),
             history=history,
             thinking=MODELS[model].thinking,
-        ), omitted
-
-    async def _generate(self, live: LiveAnswer, model: str, custom: str) -> None:
-        values = await stream_answer(
-            live, self.provider, lambda: self._request(live, model, custom)
         )
+        return StartedTurn(turn, request, omitted)
+
+    async def _generate(self, live: LiveAnswer, started: StartedTurn) -> None:
+        values = await stream_answer(live, self.provider, started.request)
+        values["history_omitted"] = started.history_omitted
         await self._finish(live, values)
 
     async def _finish(self, live: LiveAnswer, values: dict[str, Any]) -> None:
+        """Save the answer's end; whatever happens, publish a final event and release the chat.
+
+        A final save that fails (or is cancelled by a second stop) goes to the saver,
+        which tries it again until the database takes it.
+        """
         live.dirty = False
         saved: dict[str, Any] | None = None
-        for attempt in range(3):
-            try:
-                saved = await asyncio.shield(
-                    asyncio.to_thread(
-                        in_session,
-                        lambda s: message_service.finish_answer(
-                            session=s, message_id=live.message_id, values=values
-                        ),
-                    )
-                )
-                break
-            except asyncio.CancelledError:
-                continue  # the save runs on; a second stop must not lose the answer
-            except Exception:
-                log.exception("could not save answer %s (attempt %d)", live.message_id, attempt)
-                await asyncio.sleep(0.2 * (attempt + 1))
-        final = saved if saved is not None else {**live.start, "id": live.message_id, **values}
-        kind = "error" if values["status"] in ("error", "interrupted") else "done"
-        live.final = {"type": kind, "message": final}
-        live.publish(live.final)
-        live.watchers.clear()
-        self._live.pop(live.chat_id, None)
-        live.done.set()
+        stored = False
+        try:
+            saved = await asyncio.to_thread(
+                in_session,
+                lambda s: message_service.finish_answer(
+                    session=s, message_id=live.message_id, values=values
+                ),
+            )
+            stored = True
+        except Exception:
+            log.exception("could not save answer %s: it will be tried again", live.message_id)
+        finally:
+            if not stored:
+                self._saver.finish_later(live.message_id, values)
+            self._end(live, final_message(live, values, saved))
+
+    def _end(self, live: LiveAnswer, message: Event) -> None:
+        live.final = final_event(message)
+        try:
+            live.publish(live.final)
+        except Exception:  # another instance's watchers miss it; ours and the chat must not
+            log.exception("could not publish the end of answer %s", live.message_id)
+        finally:
+            live.watchers.clear()
+            if self._live.get(live.chat_id) is live:
+                del self._live[live.chat_id]
+            live.done.set()
+
+
+def final_message(live: LiveAnswer, values: dict[str, Any], saved: dict[str, Any] | None) -> Event:
+    """The ended answer as the API shows it: as saved, or as it would have been saved."""
+    if saved is not None:
+        return saved
+    shown = {key: value for key, value in values.items() if key in MessageOut.model_fields}
+    return MessageOut.model_validate({**live.answer, **shown}).model_dump(mode="json")

@@ -13,7 +13,8 @@ from beykusay.models import STREAMING, Chat, Message
 from beykusay.providers.base import Turn
 from beykusay.services import tree
 from beykusay.services.chats import title_from
-from beykusay.services.errors import Conflict, InvalidReference, NotFound, TooManyAttempts
+from beykusay.services.errors import Conflict, InvalidReference, NotFound
+from beykusay.services.turns import claim_chat, hold_write_lock
 
 FINISHED = ("complete", "stopped", "error", "interrupted")
 
@@ -33,26 +34,6 @@ class Turnstart:
     user_message: Message
     assistant_message: Message
     user_json: dict[str, Any]  # the question as the API shows it, with its versions
-
-
-def _lock_chat(session: Session, chat_id: int, max_per_user: int) -> Chat:
-    """The chat, locked for this turn; refuses a second answer and a user's surplus ones."""
-    chat = session.exec(select(Chat).where(Chat.id == chat_id).with_for_update()).one()
-    if has_streaming_answer(session=session, chat_id=chat_id):
-        raise Conflict("An answer is already being generated in this chat")
-    running = session.exec(
-        select(func.count())
-        .select_from(Message)
-        .join(Chat, col(Chat.id) == Message.chat_id)
-        .where(Chat.user_id == chat.user_id, Message.status == STREAMING)
-    ).one()
-    if running >= max_per_user:
-        raise TooManyAttempts(
-            5,
-            f"You already have {running} answers being generated. "
-            "Wait for one to finish, or stop one.",
-        )
-    return chat
 
 
 def _placeholder(chat_id: int, parent_id: int, model: str, instance_id: str) -> Message:
@@ -115,7 +96,7 @@ def start_turn(
     The message follows ``parent``: by default the current leaf; ``None`` or an answer on
     the current path makes it a new version of the question that followed there.
     """
-    chat = _lock_chat(session, chat_id, max_per_user)
+    chat = claim_chat(session, chat_id, max_per_user)
     parent_id = _checked_parent(session, chat, parent)
     now = utcnow()
     question = Message(
@@ -133,7 +114,7 @@ def start_regeneration(
     *, session: Session, chat_id: int, model: str, instance_id: str, max_per_user: int = 3
 ) -> Turnstart:
     """Answer the last question of the current path again: a new version of its answer."""
-    chat = _lock_chat(session, chat_id, max_per_user)
+    chat = claim_chat(session, chat_id, max_per_user)
     leaf = session.get(Message, chat.current_leaf_id) if chat.current_leaf_id else None
     question = leaf
     if leaf is not None and leaf.role == "assistant":
@@ -146,6 +127,7 @@ def start_regeneration(
 
 def switch_branch(*, session: Session, chat_id: int, message_id: int) -> None:
     """Make the current path go through ``message_id``, down to its newest leaf."""
+    hold_write_lock(session)  # SQLite: serialised with starts, which read the leaf
     chat = session.exec(select(Chat).where(Chat.id == chat_id).with_for_update()).one()
     target = session.get(Message, message_id)
     if target is None or target.chat_id != chat_id:
