@@ -99,8 +99,3 @@ def switch_branch(
         chats.get_chat(session=session, user_id=user_id, chat_id=chat_id)
         messages.switch_branch(session=session, chat_id=chat_id, message_id=message_id)
     return message_page(user_id, chat_id, limit=limit)
-
-
-def current_leaf(user_id: int, chat_id: int) -> int | None:
-    """Where the chat's current path ends now."""
-    return get_chat(user_id, chat_id).current_leaf_id

@@ -169,7 +169,7 @@ async def test_switching_is_one_short_request_however_long_the_chat(
         await user.should_see("Turn 399", retries=50)
     finally:
         event.remove(get_engine(), "before_cursor_execute", count)
-    assert len(statements) <= 10, statements
+    assert len(statements) <= 15, statements  # a query per message would be 400+
     await eventually(lambda: newest_chat().current_leaf_id == rows[-1].id)
 
 
