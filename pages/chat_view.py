@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, Literal
 
 from nicegui import background_tasks, ui
 from pydantic import ValidationError
 
 from beykusay.events import Watch, is_final
+from beykusay.generation.live import LiveAnswer
 from beykusay.models import Chat, User
 from beykusay.schemas import MessageCreate
 from beykusay.services import operations
@@ -25,6 +27,10 @@ from pages.thread import Thread
 PAGE = 30  # messages shown when a chat opens, and loaded per step back
 FLUSH_INTERVAL = 0.1  # at most ten screen updates a second per answer
 WATCH_INTERVAL = 1.0  # how often to look for an answer started in another tab
+
+# One answer at a time per page: "starting" while Send/Regenerate is getting it going,
+# "following" while it is shown live. Both keep the watch timer (and a second send) away.
+Phase = Literal["idle", "starting", "following"]
 
 
 class ChatView:
@@ -45,9 +51,8 @@ class ChatView:
         self.sidebar = sidebar
         self.generation = get_state().generation
         self.model = chat.model if chat else viewer.user.default_model
-        self.following = False  # an answer is being followed (and shown) right now
+        self.phase: Phase = "idle"
         self.task: asyncio.Task[None] | None = None
-        self.sending = False
         self.thread = Thread(
             viewer,
             on_regenerate=self.regenerate,
@@ -88,56 +93,80 @@ class ChatView:
                 ui.notify(self.viewer.t("too_long"), type="warning")
             return None
 
+    def _claim(self) -> bool:
+        """Take the page's one answer slot to start an answer; False when it is taken."""
+        if self.phase == "starting":
+            return False  # already on its way (a second click or Enter)
+        if self.phase == "following":
+            ui.notify(self.viewer.t("busy"), type="info")
+            return False
+        self.phase = "starting"
+        return True
+
+    async def _start(self, starting: Awaitable[LiveAnswer | None]) -> LiveAnswer | None:
+        """Await the start of a claimed answer; the slot is freed if none started."""
+        live: LiveAnswer | None = None
+        try:
+            live = await starting
+        finally:
+            if live is None:
+                self.phase = "idle"
+        return live
+
     async def send(self) -> None:
         content = self._valid(self.composer.text)
-        if content is None or self.sending:
+        if content is None or not self._claim():
             return
-        if self.following:
-            ui.notify(self.viewer.t("busy"), type="info")
+        live = await self._start(self._send_turn(content))
+        if live is None:
             return
-        self.sending = True
-        try:
-            user = await self._user()
-            if user is None:
-                return
-            if self.chat is None:
-                self.chat = await asyncio.to_thread(
-                    operations.create_chat, self.viewer.user_id, self.model
-                )
-                self.sidebar.current = self.chat.id
-                ui.navigate.history.replace(f"/chat/{self.chat.id}")
-            assert self.chat.id is not None
-            try:
-                live = await self.generation.send(
-                    user=user, chat_id=self.chat.id, content=content, model=self.model
-                )
-            except ServiceError as exc:
-                self._notify_failure(exc)
-                return
-            self.composer.clear()  # only now: nothing typed is lost when sending fails
-            self.follow(self.generation.subscribe_to(live))
-            ui.run_javascript("window.bkScrollToBottom()")
-            await self.sidebar.refresh()
-            if title := self.sidebar.titles.get(self.chat.id):
-                ui.page_title(f"{title} · BeykuSay")
-        finally:
-            self.sending = False
+        assert self.chat is not None and self.chat.id is not None
+        self.composer.clear()  # only now: nothing typed is lost when sending fails
+        self.follow(self.generation.subscribe_to(live))
+        ui.run_javascript("window.bkScrollToBottom()")
+        await self.sidebar.refresh()
+        if title := self.sidebar.titles.get(self.chat.id):
+            ui.page_title(f"{title} · BeykuSay")
 
-    async def regenerate(self, content: str | None = None) -> bool:
-        if self.chat is None or self.chat.id is None or self.following:
-            return False
+    async def _send_turn(self, content: str) -> LiveAnswer | None:
         user = await self._user()
         if user is None:
-            return False
+            return None
+        if self.chat is None:
+            self.chat = await asyncio.to_thread(
+                operations.create_chat, self.viewer.user_id, self.model
+            )
+            self.sidebar.current = self.chat.id
+            ui.navigate.history.replace(f"/chat/{self.chat.id}")
+        assert self.chat.id is not None
         try:
-            live = await self.generation.regenerate(
-                user=user, chat_id=self.chat.id, model=self.model, content=content
+            return await self.generation.send(
+                user=user, chat_id=self.chat.id, content=content, model=self.model
             )
         except ServiceError as exc:
             self._notify_failure(exc)
+            return None
+
+    async def regenerate(self, content: str | None = None) -> bool:
+        if self.chat is None or self.chat.id is None or not self._claim():
+            return False
+        live = await self._start(self._regenerate_turn(self.chat.id, content))
+        if live is None:
             return False
         self.follow(self.generation.subscribe_to(live))
         return True
+
+    async def _regenerate_turn(self, chat_id: int, content: str | None) -> LiveAnswer | None:
+        user = await self._user()
+        if user is None:
+            return None
+        try:
+            return await self.generation.regenerate(
+                user=user, chat_id=chat_id, model=self.model, content=content
+            )
+        except ServiceError as exc:
+            self._notify_failure(exc)
+            return None
 
     async def edit_and_resend(self, text: str) -> bool:
         content = self._valid(text)
@@ -182,20 +211,22 @@ class ChatView:
 
     async def watch(self) -> None:
         """Pick up an answer started in another tab, by the API or on another instance."""
-        if self.chat is None or self.chat.id is None or self.following:
+        if self.chat is None or self.chat.id is None or self.phase != "idle":
             return
         if self.generation.running(self.chat.id) is None and self.generation.relay is None:
             return  # the common case costs a dictionary lookup
         found = await self.generation.attach(self.chat.id)
         if found is None:
             return
-        if self.following or self.client.is_deleted:
+        if self.phase != "idle" or self.client.is_deleted:
             found.close()
             return
         self.follow(found)
 
     def follow(self, subscription: Watch) -> None:
-        self.following = True
+        """Show an answer live; the page's one follower (the slot is idle or was claimed)."""
+        assert self.phase != "following", "a page follows one answer at a time"
+        self.phase = "following"
         self.thread.set_busy(True)
         self.composer.set_busy(True)
         self.task = background_tasks.create(
@@ -239,7 +270,7 @@ class ChatView:
                     last_flush = time.monotonic()
         finally:
             subscription.close()
-            self.following = False
+            self.phase = "idle"
             if not self.client.is_deleted:
                 self.thread.set_busy(False)
                 self.composer.set_busy(False)
