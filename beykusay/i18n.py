@@ -75,6 +75,10 @@ EN: dict[str, str] = {
     "save_and_send": "Send",
     "retry": "Retry",
     "stopped": "Stopped",
+    "cut_off": "Cut off at the length limit",
+    "continue": "Continue",
+    "continue_hint": "Send “Continue” as a new message",
+    "continue_message": "Continue",
     "history_trimmed": "The {count} oldest messages were left out to fit the model's memory.",
     "interrupted": "The server stopped while this answer was being written.",
     "answer_failed": "The answer failed",
@@ -178,6 +182,10 @@ RU: dict[str, str] = {
     "save_and_send": "Отправить",
     "retry": "Повторить",
     "stopped": "Остановлено",
+    "cut_off": "Ответ оборван: достигнут предел длины",
+    "continue": "Продолжить",
+    "continue_hint": "Отправить «Продолжай» новым сообщением",
+    "continue_message": "Продолжай",
     "history_trimmed": (
         "Самые старые сообщения ({count}) не поместились в память модели и не были отправлены."
     ),

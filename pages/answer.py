@@ -11,9 +11,10 @@ from nicegui import ui
 from beykusay.catalog import MODELS
 from pages.auth import Viewer
 from pages.markdown_view import LiveMarkdown, static_markdown
-from pages.widgets import icon_button, typing_dots
+from pages.widgets import hint, icon_button, typing_dots
 
 Action = Callable[[], Awaitable[Any]]
+LENGTH_LIMIT = "MAX_TOKENS"  # the finish reason of an answer cut at the output token limit
 
 # The live answer body; the render benchmark swaps in a naive one as its baseline.
 StreamingMarkdown = LiveMarkdown
@@ -23,12 +24,19 @@ class AnswerView:
     """An answer that is either finished (from the database) or being written (from events)."""
 
     def __init__(
-        self, viewer: Viewer, *, message_id: int, model: str | None, on_regenerate: Action
+        self,
+        viewer: Viewer,
+        *,
+        message_id: int,
+        model: str | None,
+        on_regenerate: Action,
+        on_continue: Action,
     ) -> None:
         self.viewer = viewer
         self.message_id = message_id
         self.model = model
         self.on_regenerate = on_regenerate
+        self.on_continue = on_continue
         self.status = "streaming"
         self.content = ""
         self.thinking_started: float | None = None
@@ -39,6 +47,7 @@ class AnswerView:
         self.dots: ui.html | None = None
         self.failure: ui.row | None = None
         self.retry_button: ui.button | None = None
+        self.continue_button: ui.button | None = None
         self.actions: ui.row | None = None
         self.last = False
         self.busy = False
@@ -165,6 +174,15 @@ class AnswerView:
                     t("retry"), icon="refresh", on_click=self.on_regenerate
                 )
                 self.retry_button.props("outline dense no-caps").mark("retry")
+        if self.status == "complete" and message.get("finish_reason") == LENGTH_LIMIT:
+            with self.root, ui.row().classes("bk-status items-center gap-2"):
+                ui.icon("short_text", size="16px")
+                ui.label(t("cut_off")).mark("cut-off")
+                self.continue_button = ui.button(
+                    t("continue"), icon="arrow_forward", on_click=self.on_continue
+                )
+                self.continue_button.props("outline dense no-caps size=sm").mark("continue")
+                hint(self.continue_button, t("continue_hint"))
         omitted = message.get("history_omitted") or 0
         if omitted:  # the oldest messages did not fit the history budget
             with self.root, ui.row().classes("bk-status items-center gap-1"):
@@ -190,6 +208,8 @@ class AnswerView:
             self.regenerate_button.set_visibility(self.last and not self.busy)
         if self.retry_button is not None:
             self.retry_button.set_visibility(self.last and not self.busy)
+        if self.continue_button is not None:
+            self.continue_button.set_visibility(self.last and not self.busy)
 
     async def copy(self) -> None:
         ui.clipboard.write(self.content)

@@ -56,6 +56,7 @@ class ChatView:
         self.thread = Thread(
             viewer,
             on_regenerate=self.regenerate,
+            on_continue=self.continue_answer,
             on_edit=self.edit_and_resend,
             on_older=self.load_older,
         )
@@ -115,13 +116,22 @@ class ChatView:
 
     async def send(self) -> None:
         content = self._valid(self.composer.text)
-        if content is None or not self._claim():
+        if content is not None:
+            await self._send(content, typed=True)
+
+    async def continue_answer(self) -> None:
+        """An answer was cut at the length limit: ask for the rest in a new message."""
+        await self._send(self.viewer.t("continue_message"), typed=False)
+
+    async def _send(self, content: str, *, typed: bool) -> None:
+        if not self._claim():
             return
         live = await self._start(self._send_turn(content))
         if live is None:
             return
         assert self.chat is not None and self.chat.id is not None
-        self.composer.clear()  # only now: nothing typed is lost when sending fails
+        if typed:
+            self.composer.clear()  # only now: nothing typed is lost when sending fails
         self.follow(self.generation.subscribe_to(live))
         ui.run_javascript("window.bkScrollToBottom()")
         await self.sidebar.refresh()

@@ -84,11 +84,13 @@ class Thread:
         viewer: Viewer,
         *,
         on_regenerate: Callable[[], Awaitable[Any]],
+        on_continue: Callable[[], Awaitable[Any]],
         on_edit: EditAction,
         on_older: Callable[[], Awaitable[Any]],
     ) -> None:
         self.viewer = viewer
         self.on_regenerate = on_regenerate
+        self.on_continue = on_continue
         self.on_edit = on_edit
         self.items: list[Item] = []
         self.has_more = False
@@ -119,6 +121,7 @@ class Thread:
             message_id=message["id"],
             model=message.get("model"),
             on_regenerate=self.on_regenerate,
+            on_continue=self.on_continue,
         )
         answer.show_message(message)
         return answer
@@ -161,6 +164,7 @@ class Thread:
                 message_id=start["assistant_message_id"],
                 model=model,
                 on_regenerate=self.on_regenerate,
+                on_continue=self.on_continue,
             )
         answer.start_live()
         self.items.append(answer)
