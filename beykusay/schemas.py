@@ -144,6 +144,7 @@ class MessageOut(BaseModel):
     output_tokens: int | None = None
     thinking_tokens: int | None = None
     history_omitted: int = 0
+    error_code: str | None = None  # a stable name for ``error``'s kind (e.g. "rate_limited")
 
 
 def message_json(message: object) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from nicegui import ui
 
+from beykusay import i18n
 from beykusay.catalog import MODELS
 from pages.auth import Viewer
 from pages.markdown_view import LiveMarkdown, static_markdown
@@ -166,10 +167,14 @@ class AnswerView:
         if self.status in ("error", "interrupted"):
             with self.root, ui.row().classes("bk-failed w-full items-center gap-3") as self.failure:
                 ui.icon("error_outline", size="20px")
-                text = message.get("error") if self.status == "error" else t("interrupted")
+                if self.status == "error":
+                    code, stored = message.get("error_code"), message.get("error")
+                    text = i18n.error_text(self.viewer.lang, code, stored)
+                else:
+                    text = t("interrupted")
                 with ui.column().classes("gap-0 grow min-w-0"):
                     ui.label(t("answer_failed")).classes("font-medium")
-                    ui.label(text or t("error_generic")).classes("text-sm").mark("answer-error")
+                    ui.label(text).classes("text-sm").mark("answer-error")
                 self.retry_button = ui.button(
                     t("retry"), icon="refresh", on_click=self.on_regenerate
                 )

@@ -6,8 +6,24 @@ from collections.abc import AsyncIterator
 
 from nicegui.testing import User
 
-from beykusay.providers.base import AnswerText, Finish, GenerationRequest, ProviderEvent
-from tests.ui.conftest import Register, ScriptedProvider, messages_of, newest_chat, use_provider
+from beykusay.providers.base import (
+    AnswerText,
+    Finish,
+    GenerationRequest,
+    ProviderError,
+    ProviderEvent,
+)
+from beykusay.providers.gemini import UNAVAILABLE
+from beykusay.schemas import SettingsUpdate
+from beykusay.services import operations
+from tests.ui.conftest import (
+    PASSWORD,
+    Register,
+    ScriptedProvider,
+    messages_of,
+    newest_chat,
+    use_provider,
+)
 
 
 class CutOffProvider:
@@ -66,3 +82,43 @@ async def test_a_complete_answer_has_no_cut_off_note(user: User, register: Regis
     await send(user, "Hi")
     await user.should_see(marker="regenerate", retries=200)
     await user.should_not_see(marker="cut-off")
+
+
+class FailingProvider:
+    """Fails before writing anything, the way Gemini fails when it is overloaded."""
+
+    name = "demo"
+
+    async def stream(self, request: GenerationRequest) -> AsyncIterator[ProviderEvent]:
+        raise ProviderError(UNAVAILABLE, retryable=True, code="overloaded")
+        yield AnswerText("")  # pragma: no cover  (makes this an async generator)
+
+
+async def test_a_russian_user_reads_a_provider_error_in_russian(
+    user: User, register: Register
+) -> None:
+    """Provider errors were shown in English to everyone; a Russian user now reads them in
+    Russian, while the API keeps the English text in ``error`` (and adds ``error_code``)."""
+    await register()
+    operations.save_settings(1, SettingsUpdate(language="ru"))
+    await user.open("/chat")
+    use_provider(FailingProvider())
+    await send(user, "Привет")
+    await user.should_see(marker="retry", retries=200)
+    await user.should_see("Gemini временно недоступен. Попробуйте ещё раз чуть позже.")
+    await user.should_not_see(UNAVAILABLE)
+    chat = newest_chat()
+    await user.open(f"/chat/{chat.id}")  # and after a reload, from the database
+    await user.should_see("Gemini временно недоступен. Попробуйте ещё раз чуть позже.")
+
+    login = await user.http_client.post(
+        "/api/login", json={"username": "alice", "password": PASSWORD}
+    )
+    token = login.json()["access_token"]
+    response = await user.http_client.get(
+        f"/api/chats/{chat.id}/messages", headers={"Authorization": f"Bearer {token}"}
+    )
+    answer = response.json()["messages"][-1]
+    assert answer["status"] == "error"
+    assert answer["error"] == UNAVAILABLE
+    assert answer["error_code"] == "overloaded"
