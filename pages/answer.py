@@ -12,7 +12,7 @@ from beykusay import i18n
 from beykusay.catalog import MODELS
 from pages.auth import Viewer
 from pages.markdown_view import LiveMarkdown, static_markdown
-from pages.widgets import hint, icon_button, typing_dots
+from pages.widgets import copy_to_clipboard, hint, icon_button, typing_dots
 
 Action = Callable[[], Awaitable[Any]]
 LENGTH_LIMIT = "MAX_TOKENS"  # the finish reason of an answer cut at the output token limit
@@ -217,5 +217,4 @@ class AnswerView:
             self.continue_button.set_visibility(self.last and not self.busy)
 
     async def copy(self) -> None:
-        ui.clipboard.write(self.content)
-        ui.notify(self.viewer.t("copied"), position="bottom", timeout=1200)
+        await copy_to_clipboard(self.viewer, self.content)

@@ -9,7 +9,7 @@ from nicegui import ui
 
 from pages.answer import AnswerView
 from pages.auth import Viewer
-from pages.widgets import icon_button
+from pages.widgets import copy_to_clipboard, icon_button
 
 EditAction = Callable[[str], Awaitable[bool]]
 
@@ -39,8 +39,7 @@ class UserMessage:
         self.edit_button.set_visibility(last and not busy)
 
     async def copy(self) -> None:
-        ui.clipboard.write(self.content)
-        ui.notify(self.viewer.t("copied"), position="bottom", timeout=1200)
+        await copy_to_clipboard(self.viewer, self.content)
 
     def open_editor(self) -> None:
         t = self.viewer.t

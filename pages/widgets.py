@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from nicegui import ui
+
+from pages.auth import Viewer
 
 E = TypeVar("E", bound=ui.element)
 
@@ -26,6 +29,22 @@ def icon_button(
     if marker:
         button.mark(marker)
     return button
+
+
+async def copy_to_clipboard(viewer: Viewer, text: str) -> None:
+    """Copy ``text`` in the browser (window.bkCopy, with its plain-HTTP fallback), and say
+    whether that worked."""
+    try:
+        # json.dumps (ASCII only) makes the text a JavaScript string literal, never code.
+        copied = await ui.run_javascript(
+            f"return await window.bkCopy({json.dumps(text)})", timeout=5
+        )
+    except TimeoutError:
+        copied = False
+    if copied:
+        ui.notify(viewer.t("copied"), position="bottom", timeout=1200)
+    else:
+        ui.notify(viewer.t("copy_failed"), position="bottom", type="warning", timeout=4000)
 
 
 def typing_dots() -> ui.html:
