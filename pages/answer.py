@@ -11,7 +11,7 @@ from nicegui import ui
 from beykusay import i18n
 from beykusay.catalog import MODELS
 from pages.auth import Viewer
-from pages.markdown_view import LiveMarkdown, static_markdown
+from pages.markdown_view import LiveMarkdown, rendered_markdown, static_markdown
 from pages.widgets import copy_to_clipboard, hint, icon_button, typing_dots
 
 Action = Callable[[], Awaitable[Any]]
@@ -58,17 +58,17 @@ class AnswerView:
 
     # -- a finished answer ----------------------------------------------------------
 
-    def show_message(self, message: dict[str, Any]) -> None:
-        """Show a finished (or saved mid-way) answer in one go."""
-        copy_label = self.viewer.t("copy")
+    def show_message(self, message: dict[str, Any], html: dict[str, str]) -> None:
+        """Show a finished (or saved mid-way) answer in one go; ``html`` is its rendered
+        thoughts and text (see beykusay.render_cache), made off the event loop."""
         if message.get("thinking"):
             with self.root:
                 self._thought_box(False, self._thought_label(message.get("thinking_seconds")))
             with self.expansion:  # type: ignore[union-attr]
-                static_markdown(message["thinking"], copy_label=copy_label)
+                rendered_markdown(html["thinking"])
         if message.get("content"):
             with self.root:
-                static_markdown(message["content"], copy_label=copy_label)
+                rendered_markdown(html["content"])
         self._finished(message)
 
     # -- an answer being written ----------------------------------------------------

@@ -9,6 +9,7 @@ from nicegui import ui
 from starlette.responses import RedirectResponse
 
 from beykusay.models import MAX_ID, Chat
+from beykusay.render_cache import render_messages
 from beykusay.services import operations
 from beykusay.services.errors import NotFound
 from beykusay.state import get_state
@@ -55,6 +56,7 @@ async def _chat_page(chat_id: int | None) -> RedirectResponse | None:
             messages, has_more = await asyncio.to_thread(
                 operations.message_page, user_id, chat.id, limit=PAGE
             )
+        rendered = await render_messages(messages, t("copy"))  # off the event loop
         chats, total = await asyncio.to_thread(operations.list_chats, user_id, None, SIDEBAR_PAGE)
     except BaseException:
         if live is not None:
@@ -93,6 +95,7 @@ async def _chat_page(chat_id: int | None) -> RedirectResponse | None:
             sidebar=sidebar,
             demo=is_demo(),
             messages=messages,
+            rendered=rendered,
             has_more=has_more,
             live=live,
         )

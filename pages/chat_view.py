@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from beykusay.events import Watch, is_final
 from beykusay.generation.live import LiveAnswer
 from beykusay.models import Chat, User
+from beykusay.render_cache import Rendered, render_messages
 from beykusay.schemas import MessageCreate
 from beykusay.services import operations
 from beykusay.services.errors import Conflict, ServiceError, TooManyAttempts, Unavailable
@@ -42,6 +43,7 @@ class ChatView:
         sidebar: Sidebar,
         demo: bool,
         messages: list[dict[str, Any]],
+        rendered: Rendered,
         has_more: bool,
         live: Watch | None,
     ) -> None:
@@ -61,7 +63,7 @@ class ChatView:
             on_older=self.load_older,
         )
         # A running answer is in ``messages`` as saved so far; its start event replaces it.
-        self.thread.show(messages, has_more)
+        self.thread.show(messages, has_more, rendered)
         self.composer = Composer(
             viewer,
             model=self.model,
@@ -203,7 +205,8 @@ class ChatView:
             limit=PAGE,
             before=self.thread.oldest_id,
         )
-        self.thread.prepend(messages, has_more)
+        rendered = await render_messages(messages, self.viewer.t("copy"))
+        self.thread.prepend(messages, has_more, rendered)
 
     def _notify_failure(self, exc: ServiceError) -> None:
         t = self.viewer.t

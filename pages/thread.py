@@ -7,6 +7,7 @@ from typing import Any
 
 from nicegui import ui
 
+from beykusay.render_cache import Rendered
 from pages.answer import AnswerView
 from pages.auth import Viewer
 from pages.widgets import copy_to_clipboard, icon_button
@@ -112,7 +113,7 @@ class Thread:
     def ids(self) -> set[int]:
         return {item.message_id for item in self.items}
 
-    def _make(self, message: dict[str, Any]) -> Item:
+    def _make(self, message: dict[str, Any], rendered: Rendered) -> Item:
         if message["role"] == "user":
             return UserMessage(self.viewer, message, self.on_edit)
         answer = AnswerView(
@@ -122,19 +123,20 @@ class Thread:
             on_regenerate=self.on_regenerate,
             on_continue=self.on_continue,
         )
-        answer.show_message(message)
+        answer.show_message(message, rendered[message["id"]])
         return answer
 
-    def show(self, messages: list[dict[str, Any]], has_more: bool) -> None:
+    def show(self, messages: list[dict[str, Any]], has_more: bool, rendered: Rendered) -> None:
+        """Show a page of messages; ``rendered`` holds their answers' HTML."""
         with self.box:
-            self.items.extend(self._make(message) for message in messages)
+            self.items.extend(self._make(message, rendered) for message in messages)
         self._set_more(has_more)
         self.refresh()
 
-    def prepend(self, messages: list[dict[str, Any]], has_more: bool) -> None:
+    def prepend(self, messages: list[dict[str, Any]], has_more: bool, rendered: Rendered) -> None:
         """Older messages go above the ones shown, in one container moved to the top."""
         with self.box, ui.column().classes("w-full gap-6") as page:
-            older = [self._make(message) for message in messages]
+            older = [self._make(message, rendered) for message in messages]
         page.move(self.box, target_index=0)
         self.items[:0] = older
         self._set_more(has_more)
