@@ -36,6 +36,7 @@ test: $(VENV)/.test-installed chromium lint
 bench: $(VENV)/.test-installed chromium
 	$(BIN)/python -m tests.bench.stream_render
 	$(BIN)/python -m tests.bench.load
+	$(BIN)/python -m tests.bench.open_chat
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -75,13 +75,12 @@ async def _chat_page(chat_id: int | None) -> RedirectResponse | None:
         sidebar = Sidebar(
             viewer,
             current=chat.id if chat else None,
-            chats=chats,
-            total=total,
             on_renamed=renamed,
             on_deleted_current=deleted_current,
         )
         assert page.menu_button is not None
         page.menu_button.on_click(sidebar.toggle)
+        await sidebar.show(chats, total)
         if missing:
             with ui.column().classes("bk-page bk-empty items-center gap-3"):
                 ui.label(t("chat_not_found")).classes("text-xl").mark("chat-missing")
@@ -89,14 +88,6 @@ async def _chat_page(chat_id: int | None) -> RedirectResponse | None:
                     "unelevated no-caps"
                 )
             return None
-        ChatView(
-            viewer,
-            chat=chat,
-            sidebar=sidebar,
-            demo=is_demo(),
-            messages=messages,
-            rendered=rendered,
-            has_more=has_more,
-            live=live,
-        )
+        view = ChatView(viewer, chat=chat, sidebar=sidebar, demo=is_demo())
+        await view.open(messages, rendered, has_more, live)
     return None

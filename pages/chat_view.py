@@ -42,10 +42,6 @@ class ChatView:
         chat: Chat | None,
         sidebar: Sidebar,
         demo: bool,
-        messages: list[dict[str, Any]],
-        rendered: Rendered,
-        has_more: bool,
-        live: Watch | None,
     ) -> None:
         assert viewer.user is not None
         self.viewer = viewer
@@ -55,6 +51,7 @@ class ChatView:
         self.model = chat.model if chat else viewer.user.default_model
         self.phase: Phase = "idle"
         self.task: asyncio.Task[None] | None = None
+        self.loading_older = False
         self.thread = Thread(
             viewer,
             on_regenerate=self.regenerate,
@@ -62,8 +59,6 @@ class ChatView:
             on_edit=self.edit_and_resend,
             on_older=self.load_older,
         )
-        # A running answer is in ``messages`` as saved so far; its start event replaces it.
-        self.thread.show(messages, has_more, rendered)
         self.composer = Composer(
             viewer,
             model=self.model,
@@ -72,9 +67,22 @@ class ChatView:
             on_stop=self.stop,
             on_model=self.set_model,
         )
-        ui.timer(WATCH_INTERVAL, self.watch)
         self.client = ui.context.client
         self.client.on_delete(self.close)
+
+    async def open(
+        self,
+        messages: list[dict[str, Any]],
+        rendered: Rendered,
+        has_more: bool,
+        live: Watch | None,
+    ) -> None:
+        """Show the chat's latest messages, then follow its running answer, if any."""
+        # A running answer is in ``messages`` as saved so far; its start event replaces it.
+        await self.thread.show(messages, has_more, rendered)
+        # Only now: a timer waits for the browser's connection, and NiceGUI answers the
+        # page request as soon as anything does, with whatever was built by then.
+        ui.timer(WATCH_INTERVAL, self.watch)
         ui.run_javascript("window.bkScrollToBottom && window.bkScrollToBottom()")
         if live is not None:
             self.follow(live)
@@ -198,15 +206,21 @@ class ChatView:
     async def load_older(self) -> None:
         if self.chat is None or self.chat.id is None or not self.thread.has_more:
             return
-        messages, has_more = await asyncio.to_thread(
-            operations.message_page,
-            self.viewer.user_id,
-            self.chat.id,
-            limit=PAGE,
-            before=self.thread.oldest_id,
-        )
-        rendered = await render_messages(messages, self.viewer.t("copy"))
-        self.thread.prepend(messages, has_more, rendered)
+        if self.loading_older:  # the page asks again when scrolled to the top
+            return
+        self.loading_older = True
+        try:
+            messages, has_more = await asyncio.to_thread(
+                operations.message_page,
+                self.viewer.user_id,
+                self.chat.id,
+                limit=PAGE,
+                before=self.thread.oldest_id,
+            )
+            rendered = await render_messages(messages, self.viewer.t("copy"))
+            await self.thread.prepend(messages, has_more, rendered)
+        finally:
+            self.loading_older = False
 
     def _notify_failure(self, exc: ServiceError) -> None:
         t = self.viewer.t

@@ -10,7 +10,7 @@ from nicegui import ui
 from beykusay.render_cache import Rendered
 from pages.answer import AnswerView
 from pages.auth import Viewer
-from pages.widgets import copy_to_clipboard, icon_button
+from pages.widgets import Pacer, copy_to_clipboard, icon_button
 
 EditAction = Callable[[str], Awaitable[bool]]
 
@@ -126,18 +126,37 @@ class Thread:
         answer.show_message(message, rendered[message["id"]])
         return answer
 
-    def show(self, messages: list[dict[str, Any]], has_more: bool, rendered: Rendered) -> None:
+    async def _build(
+        self, into: ui.element, messages: list[dict[str, Any]], rendered: Rendered
+    ) -> list[Item]:
+        """The messages' elements, made one message at a time: building a page of them
+        takes a while, and the event loop serves every stream on the instance meanwhile."""
+        made: list[Item] = []
+        pacer = Pacer()
+        for message in messages:
+            with into:
+                made.append(self._make(message, rendered))
+            await pacer.turn()
+        return made
+
+    async def show(
+        self, messages: list[dict[str, Any]], has_more: bool, rendered: Rendered
+    ) -> None:
         """Show a page of messages; ``rendered`` holds their answers' HTML."""
-        with self.box:
-            self.items.extend(self._make(message, rendered) for message in messages)
+        self.items.extend(await self._build(self.box, messages, rendered))
         self._set_more(has_more)
         self.refresh()
 
-    def prepend(self, messages: list[dict[str, Any]], has_more: bool, rendered: Rendered) -> None:
+    async def prepend(
+        self, messages: list[dict[str, Any]], has_more: bool, rendered: Rendered
+    ) -> None:
         """Older messages go above the ones shown, in one container moved to the top."""
-        with self.box, ui.column().classes("w-full gap-6") as page:
-            older = [self._make(message, rendered) for message in messages]
+        with self.box:
+            page = ui.column().classes("w-full gap-6")
+        page.set_visibility(False)  # shown once whole: one change for the reader's scrolling
+        older = await self._build(page, messages, rendered)
         page.move(self.box, target_index=0)
+        page.set_visibility(True)
         self.items[:0] = older
         self._set_more(has_more)
         self.refresh()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -12,6 +14,22 @@ from nicegui import ui
 from pages.auth import Viewer
 
 E = TypeVar("E", bound=ui.element)
+
+BUILD_SLICE = 0.01  # seconds of building elements before the event loop gets a turn
+
+
+class Pacer:
+    """Building many elements takes a while, and every stream on the instance waits for the
+    event loop meanwhile: ``await pacer.turn()`` after each piece lets them go on now and then."""
+
+    def __init__(self, slice_seconds: float = BUILD_SLICE) -> None:
+        self.slice = slice_seconds
+        self.due = time.monotonic() + slice_seconds
+
+    async def turn(self) -> None:
+        if time.monotonic() >= self.due:
+            await asyncio.sleep(0)
+            self.due = time.monotonic() + self.slice
 
 
 def hint(element: E, text: str) -> E:
