@@ -19,13 +19,17 @@ from pages.frame import frame, is_demo
 from pages.sidebar import PAGE as SIDEBAR_PAGE
 from pages.sidebar import Sidebar
 
+# Building a page of long answers yields to the streams on the instance now and then, so
+# on a busy server it may take longer than NiceGUI's default 3 s before the page is sent.
+RESPONSE_TIMEOUT = 15.0
 
-@ui.page("/chat")
+
+@ui.page("/chat", response_timeout=RESPONSE_TIMEOUT)
 async def new_chat_page() -> RedirectResponse | None:
     return await _chat_page(None)
 
 
-@ui.page("/chat/{chat_id}")
+@ui.page("/chat/{chat_id}", response_timeout=RESPONSE_TIMEOUT)
 async def chat_page(chat_id: int) -> RedirectResponse | None:
     return await _chat_page(chat_id)
 

@@ -22,9 +22,9 @@ class Pacer:
     """Building many elements takes a while, and every stream on the instance waits for the
     event loop meanwhile: ``await pacer.turn()`` after each piece lets them go on now and then."""
 
-    def __init__(self, slice_seconds: float = BUILD_SLICE) -> None:
-        self.slice = slice_seconds
-        self.due = time.monotonic() + slice_seconds
+    def __init__(self) -> None:
+        self.slice = BUILD_SLICE
+        self.due = time.monotonic() + self.slice
 
     async def turn(self) -> None:
         if time.monotonic() >= self.due:
