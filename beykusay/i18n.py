@@ -70,6 +70,7 @@ EN: dict[str, str] = {
     "thought": "Thoughts",
     "copy": "Copy",
     "copied": "Copied",
+    "copy_failed": "Copy failed — select the text and press Ctrl+C",
     "regenerate": "Regenerate",
     "edit": "Edit",
     "save_and_send": "Send",
@@ -79,6 +80,10 @@ EN: dict[str, str] = {
     "version_of": "Version {index} of {count}",
     "retry": "Retry",
     "stopped": "Stopped",
+    "cut_off": "Cut off at the length limit",
+    "continue": "Continue",
+    "continue_hint": "Send “Continue” as a new message",
+    "continue_message": "Continue",
     "history_trimmed": "The {count} oldest messages were left out to fit the model's memory.",
     "interrupted": "The server stopped while this answer was being written.",
     "answer_failed": "The answer failed",
@@ -109,6 +114,28 @@ EN: dict[str, str] = {
     "signed_in_as": "Signed in as {name}",
     "open_menu": "Menu",
     "error_generic": "Something went wrong. Please try again.",
+    # why an answer failed, by error code (English readers see the stored text itself)
+    "error_rate_limited": (
+        "Gemini is rate-limiting requests right now. Please try again in a moment."
+    ),
+    "error_overloaded": "Gemini is temporarily unavailable. Please try again in a moment.",
+    "error_auth": (
+        "The server's Gemini API key was rejected. Ask the administrator to check GOOGLE_API_KEY."
+    ),
+    "error_model_not_found": (
+        "The Gemini model was not found. Ask the administrator to check the model list."
+    ),
+    "error_bad_request": "Gemini could not process this request.",
+    "error_blocked": "Gemini blocked this message and did not answer. Try rephrasing it.",
+    "error_timeout": "Gemini stopped responding. Please try again.",
+    "error_connection": "The connection to Gemini was lost. Please try again.",
+    "error_truncated": "The answer was cut off before Gemini finished.",
+    "error_unknown": "Something went wrong while talking to the model. Please try again later.",
+    "error_safety": "Gemini's safety filters stopped this answer.",
+    "error_recitation": "Gemini stopped the answer because it was repeating protected text.",
+    "error_unexpected_finish": "Gemini ended the answer unexpectedly.",
+    "error_empty": "The model returned an empty answer. Please try again.",
+    "error_internal": "Something went wrong while generating the answer.",
     "disclaimer": "Answers can be wrong: check what matters.",
     "server_restarting": "The server is restarting. Please try again in a moment.",
     "unavailable": "Logging in is not possible right now. Please try again in a moment.",
@@ -178,6 +205,7 @@ RU: dict[str, str] = {
     "thought": "Размышления",
     "copy": "Копировать",
     "copied": "Скопировано",
+    "copy_failed": "Не удалось скопировать — выделите текст и нажмите Ctrl+C",
     "regenerate": "Ответить заново",
     "edit": "Изменить",
     "save_and_send": "Отправить",
@@ -187,6 +215,10 @@ RU: dict[str, str] = {
     "version_of": "Версия {index} из {count}",
     "retry": "Повторить",
     "stopped": "Остановлено",
+    "cut_off": "Ответ оборван: достигнут предел длины",
+    "continue": "Продолжить",
+    "continue_hint": "Отправить «Продолжай» новым сообщением",
+    "continue_message": "Продолжай",
     "history_trimmed": (
         "Самые старые сообщения ({count}) не поместились в память модели и не были отправлены."
     ),
@@ -219,6 +251,25 @@ RU: dict[str, str] = {
     "signed_in_as": "Вы вошли как {name}",
     "open_menu": "Меню",
     "error_generic": "Что-то пошло не так. Попробуйте ещё раз.",
+    "error_rate_limited": "Gemini сейчас ограничивает число запросов. Попробуйте чуть позже.",
+    "error_overloaded": "Gemini временно недоступен. Попробуйте ещё раз чуть позже.",
+    "error_auth": (
+        "Ключ Gemini API на сервере отклонён. Попросите администратора проверить GOOGLE_API_KEY."
+    ),
+    "error_model_not_found": (
+        "Модель Gemini не найдена. Попросите администратора проверить список моделей."
+    ),
+    "error_bad_request": "Gemini не смог обработать этот запрос.",
+    "error_blocked": "Gemini заблокировал это сообщение и не ответил. Попробуйте сказать иначе.",
+    "error_timeout": "Gemini перестал отвечать. Попробуйте ещё раз.",
+    "error_connection": "Связь с Gemini прервалась. Попробуйте ещё раз.",
+    "error_truncated": "Ответ оборвался раньше, чем Gemini его закончил.",
+    "error_unknown": "Что-то пошло не так при обращении к модели. Попробуйте позже.",
+    "error_safety": "Фильтры безопасности Gemini остановили этот ответ.",
+    "error_recitation": "Gemini остановил ответ: он повторял защищённый авторским правом текст.",
+    "error_unexpected_finish": "Gemini неожиданно прервал ответ.",
+    "error_empty": "Модель вернула пустой ответ. Попробуйте ещё раз.",
+    "error_internal": "Что-то пошло не так при создании ответа.",
     "disclaimer": "Ответы могут быть ошибочными: проверяйте важное.",
     "server_restarting": "Сервер перезапускается. Попробуйте через минуту.",
     "unavailable": "Войти сейчас не получается. Попробуйте через минуту.",
@@ -233,6 +284,19 @@ def t(lang: str, key: str, **values: object) -> str:
     """The text for ``key`` in ``lang`` (English when missing), with ``values`` filled in."""
     text = STRINGS.get(lang, EN).get(key) or EN[key]
     return text.format(**values) if values else text
+
+
+def error_text(lang: str, code: str | None, stored: str | None) -> str:
+    """Why an answer failed, for a reader of ``lang``.
+
+    The stored text is English and may carry details (a model's name, Gemini's own words):
+    English readers get it as stored, others the translation of its code; the stored text
+    also serves when the code is unknown (as for answers saved before codes existed).
+    """
+    key = f"error_{code}"
+    if code and key in EN and (lang != DEFAULT or not stored):
+        return t(lang, key)
+    return stored or t(lang, "error_generic")
 
 
 def from_accept_language(header: str | None) -> str:

@@ -76,6 +76,7 @@ class Message(SQLModel, table=True):
     model: str | None = Field(default=None, max_length=32)
     status: str = Field(default="complete", max_length=16)
     error: str | None = Field(default=None, sa_type=Text)
+    error_code: str | None = Field(default=None, max_length=32)  # the error's kind, for i18n
     finish_reason: str | None = Field(default=None, max_length=32)
     prompt_tokens: int | None = None
     output_tokens: int | None = None

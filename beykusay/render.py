@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import markdown2
 import nh3
@@ -261,7 +260,6 @@ def split_blocks(text: str) -> list[Block]:
     return splitter.feed(text) + splitter.finish()
 
 
-@lru_cache(maxsize=512)
 def render_markdown(text: str, copy_label: str = "Copy") -> str:
     """A whole finished text as safe HTML, the same blocks a live answer ends with."""
     return "".join(block.html(copy_label=copy_label) for block in split_blocks(text))

@@ -148,6 +148,7 @@ class MessageOut(BaseModel):
     history_omitted: int = 0
     parent_id: int | None = None  # the message it follows; None for a first message
     sibling_ids: list[int]  # the versions of this turn (same parent), itself included
+    error_code: str | None = None  # a stable name for ``error``'s kind (e.g. "rate_limited")
 
 
 _ROW_FIELDS = tuple(name for name in MessageOut.model_fields if name != "sibling_ids")

@@ -8,13 +8,15 @@ from typing import Any
 
 from nicegui import ui
 
+from beykusay import i18n
 from beykusay.catalog import MODELS
 from pages.auth import Viewer
-from pages.markdown_view import LiveMarkdown, static_markdown
+from pages.markdown_view import LiveMarkdown, rendered_markdown, static_markdown
 from pages.versions import SwitchAction, VersionSwitcher, version_switcher
-from pages.widgets import icon_button, typing_dots
+from pages.widgets import copy_to_clipboard, hint, icon_button, typing_dots
 
 Action = Callable[[], Awaitable[Any]]
+LENGTH_LIMIT = "MAX_TOKENS"  # the finish reason of an answer cut at the output token limit
 
 # The live answer body; the render benchmark swaps in a naive one as its baseline.
 StreamingMarkdown = LiveMarkdown
@@ -31,6 +33,7 @@ class AnswerView:
         model: str | None,
         on_regenerate: Action,
         on_switch: SwitchAction,
+        on_continue: Action,
     ) -> None:
         self.viewer = viewer
         self.message_id = message_id
@@ -38,6 +41,7 @@ class AnswerView:
         self.on_regenerate = on_regenerate
         self.on_switch = on_switch
         self.switcher: VersionSwitcher | None = None
+        self.on_continue = on_continue
         self.status = "streaming"
         self.content = ""
         self.thinking_started: float | None = None
@@ -48,6 +52,7 @@ class AnswerView:
         self.dots: ui.html | None = None
         self.failure: ui.row | None = None
         self.retry_button: ui.button | None = None
+        self.continue_button: ui.button | None = None
         self.actions: ui.row | None = None
         self.last = False
         self.busy = False
@@ -57,17 +62,17 @@ class AnswerView:
 
     # -- a finished answer ----------------------------------------------------------
 
-    def show_message(self, message: dict[str, Any]) -> None:
-        """Show a finished (or saved mid-way) answer in one go."""
-        copy_label = self.viewer.t("copy")
+    def show_message(self, message: dict[str, Any], html: dict[str, str]) -> None:
+        """Show a finished (or saved mid-way) answer in one go; ``html`` is its rendered
+        thoughts and text (see beykusay.render_cache), made off the event loop."""
         if message.get("thinking"):
             with self.root:
                 self._thought_box(False, self._thought_label(message.get("thinking_seconds")))
             with self.expansion:  # type: ignore[union-attr]
-                static_markdown(message["thinking"], copy_label=copy_label)
+                rendered_markdown(html["thinking"])
         if message.get("content"):
             with self.root:
-                static_markdown(message["content"], copy_label=copy_label)
+                rendered_markdown(html["content"])
         self._finished(message)
 
     # -- an answer being written ----------------------------------------------------
@@ -166,14 +171,27 @@ class AnswerView:
         if self.status in ("error", "interrupted"):
             with self.root, ui.row().classes("bk-failed w-full items-center gap-3") as self.failure:
                 ui.icon("error_outline", size="20px")
-                text = message.get("error") if self.status == "error" else t("interrupted")
+                if self.status == "error":
+                    code, stored = message.get("error_code"), message.get("error")
+                    text = i18n.error_text(self.viewer.lang, code, stored)
+                else:
+                    text = t("interrupted")
                 with ui.column().classes("gap-0 grow min-w-0"):
                     ui.label(t("answer_failed")).classes("font-medium")
-                    ui.label(text or t("error_generic")).classes("text-sm").mark("answer-error")
+                    ui.label(text).classes("text-sm").mark("answer-error")
                 self.retry_button = ui.button(
                     t("retry"), icon="refresh", on_click=self.on_regenerate
                 )
                 self.retry_button.props("outline dense no-caps").mark("retry")
+        if self.status == "complete" and message.get("finish_reason") == LENGTH_LIMIT:
+            with self.root, ui.row().classes("bk-status items-center gap-2"):
+                ui.icon("short_text", size="16px")
+                ui.label(t("cut_off")).mark("cut-off")
+                self.continue_button = ui.button(
+                    t("continue"), icon="arrow_forward", on_click=self.on_continue
+                )
+                self.continue_button.props("outline dense no-caps size=sm").mark("continue")
+                hint(self.continue_button, t("continue_hint"))
         omitted = message.get("history_omitted") or 0
         if omitted:  # the oldest messages did not fit the history budget
             with self.root, ui.row().classes("bk-status items-center gap-1"):
@@ -202,7 +220,8 @@ class AnswerView:
             self.switcher.set_busy(self.busy)
         if self.retry_button is not None:
             self.retry_button.set_visibility(self.last and not self.busy)
+        if self.continue_button is not None:
+            self.continue_button.set_visibility(self.last and not self.busy)
 
     async def copy(self) -> None:
-        ui.clipboard.write(self.content)
-        ui.notify(self.viewer.t("copied"), position="bottom", timeout=1200)
+        await copy_to_clipboard(self.viewer, self.content)

@@ -26,13 +26,14 @@ def install() -> None:
     ui.add_head_html(_shared_head(), shared=True)
 
 
-def add_theme_head(theme: str, lang: str, copied_label: str) -> None:
-    """Set the theme class (and language) on <html> in the head, before the first paint."""
+def add_theme_head(theme: str, lang: str, copied_label: str, copy_failed_label: str) -> None:
+    """Set the theme class (and language, copy labels) on <html> in the head, before paint."""
     theme = theme if theme in THEMES else "auto"
     ui.add_head_html(
         "<script>"
         f"document.documentElement.lang={json.dumps(lang)};"
         f"document.documentElement.dataset.copied={json.dumps(copied_label)};"
+        f"document.documentElement.dataset.copyFailed={json.dumps(copy_failed_label)};"
         f"window.bkTheme({json.dumps(theme)});"
         "</script>"
     )

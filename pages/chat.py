@@ -9,6 +9,7 @@ from nicegui import ui
 from starlette.responses import RedirectResponse
 
 from beykusay.models import MAX_ID, Chat
+from beykusay.render_cache import render_messages
 from beykusay.services import operations
 from beykusay.services.errors import NotFound
 from beykusay.state import get_state
@@ -18,13 +19,17 @@ from pages.frame import frame, is_demo
 from pages.sidebar import PAGE as SIDEBAR_PAGE
 from pages.sidebar import Sidebar
 
+# Building a page of long answers yields to the streams on the instance now and then, so
+# on a busy server it may take longer than NiceGUI's default 3 s before the page is sent.
+RESPONSE_TIMEOUT = 15.0
 
-@ui.page("/chat")
+
+@ui.page("/chat", response_timeout=RESPONSE_TIMEOUT)
 async def new_chat_page() -> RedirectResponse | None:
     return await _chat_page(None)
 
 
-@ui.page("/chat/{chat_id}")
+@ui.page("/chat/{chat_id}", response_timeout=RESPONSE_TIMEOUT)
 async def chat_page(chat_id: str) -> RedirectResponse | None:
     # A str, not an int: FastAPI would answer a malformed id with its raw 422 JSON.
     return await _chat_page(chat_id)
@@ -65,6 +70,7 @@ async def _chat_page(chat_id: str | None) -> RedirectResponse | None:
             messages, has_more = await asyncio.to_thread(
                 operations.message_page, user_id, chat.id, limit=PAGE
             )
+        rendered = await render_messages(messages, t("copy"))  # off the event loop
         chats, total = await asyncio.to_thread(operations.list_chats, user_id, None, SIDEBAR_PAGE)
     except BaseException:
         if live is not None:
@@ -83,13 +89,12 @@ async def _chat_page(chat_id: str | None) -> RedirectResponse | None:
         sidebar = Sidebar(
             viewer,
             current=chat.id if chat else None,
-            chats=chats,
-            total=total,
             on_renamed=renamed,
             on_deleted_current=deleted_current,
         )
         assert page.menu_button is not None
         page.menu_button.on_click(sidebar.toggle)
+        await sidebar.show(chats, total)
         if missing:
             with ui.column().classes("bk-page bk-empty items-center gap-3"):
                 ui.label(t("chat_not_found")).classes("text-xl").mark("chat-missing")
@@ -97,13 +102,6 @@ async def _chat_page(chat_id: str | None) -> RedirectResponse | None:
                     "unelevated no-caps"
                 )
             return None
-        ChatView(
-            viewer,
-            chat=chat,
-            sidebar=sidebar,
-            demo=is_demo(),
-            messages=messages,
-            has_more=has_more,
-            live=live,
-        )
+        view = ChatView(viewer, chat=chat, sidebar=sidebar, demo=is_demo())
+        await view.open(messages, rendered, has_more, live)
     return None

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, Literal
 
 from nicegui import background_tasks, ui
 from pydantic import ValidationError
 
 from beykusay.events import Watch, is_final
+from beykusay.generation.live import LiveAnswer
 from beykusay.models import Chat, User
+from beykusay.render_cache import Rendered, render_messages
 from beykusay.schemas import MessageCreate
 from beykusay.services import operations
 from beykusay.services.errors import Conflict, ServiceError, TooManyAttempts, Unavailable
@@ -27,6 +30,10 @@ PAGE = 30  # messages shown when a chat opens, and loaded per step back
 FLUSH_INTERVAL = 0.1  # at most ten screen updates a second per answer
 WATCH_INTERVAL = 1.0  # how often to look for an answer started in another tab
 
+# One answer at a time per page: "starting" while Send/Regenerate/Edit is getting it going,
+# "following" while it is shown live. Both keep the watch timer (and a second send) away.
+Phase = Literal["idle", "starting", "following"]
+
 
 class ChatView:
     def __init__(
@@ -36,9 +43,6 @@ class ChatView:
         chat: Chat | None,
         sidebar: Sidebar,
         demo: bool,
-        messages: list[dict[str, Any]],
-        has_more: bool,
-        live: Watch | None,
     ) -> None:
         assert viewer.user is not None
         self.viewer = viewer
@@ -46,9 +50,9 @@ class ChatView:
         self.sidebar = sidebar
         self.generation = get_state().generation
         self.model = chat.model if chat else viewer.user.default_model
-        self.following = False  # an answer is being followed (and shown) right now
+        self.phase: Phase = "idle"
         self.task: asyncio.Task[None] | None = None
-        self.sending = False
+        self.loading_older = False
         self.switching = False  # a switch to another version is on its way
         # Switches of this chat's path made in this process: another tab's show up here.
         self.path_version = self.generation.path_version(chat.id) if chat and chat.id else 0
@@ -58,9 +62,8 @@ class ChatView:
             on_edit=self.edit_and_resend,
             on_switch=self.switch_to,
             on_older=self.load_older,
+            on_continue=self.continue_answer,
         )
-        # A running answer is in ``messages`` as saved so far; its start event replaces it.
-        self.thread.show(messages, has_more)
         self.composer = Composer(
             viewer,
             model=self.model,
@@ -69,9 +72,22 @@ class ChatView:
             on_stop=self.stop,
             on_model=self.set_model,
         )
-        ui.timer(WATCH_INTERVAL, self.watch)
         self.client = ui.context.client
         self.client.on_delete(self.close)
+
+    async def open(
+        self,
+        messages: list[dict[str, Any]],
+        rendered: Rendered,
+        has_more: bool,
+        live: Watch | None,
+    ) -> None:
+        """Show the chat's latest messages, then follow its running answer, if any."""
+        # A running answer is in ``messages`` as saved so far; its start event replaces it.
+        await self.thread.show(messages, has_more, rendered)
+        # Only now: a timer waits for the browser's connection, and NiceGUI answers the
+        # page request as soon as anything does, with whatever was built by then.
+        ui.timer(WATCH_INTERVAL, self.watch)
         ui.run_javascript("window.bkScrollToBottom && window.bkScrollToBottom()")
         if live is not None:
             self.follow(live)
@@ -93,87 +109,120 @@ class ChatView:
                 ui.notify(self.viewer.t("too_long"), type="warning")
             return None
 
+    def _claim(self) -> bool:
+        """Take the page's one answer slot to start an answer; False when it is taken."""
+        if self.phase == "starting":
+            return False  # already on its way (a second click or Enter)
+        if self.phase == "following" or self.switching:
+            ui.notify(self.viewer.t("busy"), type="info")
+            return False
+        self.phase = "starting"
+        return True
+
+    async def _start(self, starting: Awaitable[LiveAnswer | None]) -> LiveAnswer | None:
+        """Await the start of a claimed answer; the slot is freed if none started."""
+        live: LiveAnswer | None = None
+        try:
+            live = await starting
+        finally:
+            if live is None:
+                self.phase = "idle"
+        return live
+
     async def send(self) -> None:
         content = self._valid(self.composer.text)
-        if content is None or self.sending:
-            return
-        if self.following:
-            ui.notify(self.viewer.t("busy"), type="info")
-            return
-        self.sending = True
-        try:
-            user = await self._user()
-            if user is None:
-                return
-            if self.chat is None:
-                self.chat = await asyncio.to_thread(
-                    operations.create_chat, self.viewer.user_id, self.model
-                )
-                self.sidebar.current = self.chat.id
-                ui.navigate.history.replace(f"/chat/{self.chat.id}")
-            assert self.chat.id is not None
-            try:
-                live = await self.generation.send(
-                    user=user, chat_id=self.chat.id, content=content, model=self.model
-                )
-            except ServiceError as exc:
-                self._notify_failure(exc)
-                return
-            self.composer.clear()  # only now: nothing typed is lost when sending fails
-            self.follow(self.generation.subscribe_to(live))
-            ui.run_javascript("window.bkScrollToBottom()")
-            await self.sidebar.refresh()
-            if title := self.sidebar.titles.get(self.chat.id):
-                ui.page_title(f"{title} · BeykuSay")
-        finally:
-            self.sending = False
+        if content is not None:
+            await self._send(content, typed=True)
 
-    async def regenerate(self) -> bool:
-        if self.chat is None or self.chat.id is None or self.following:
-            return False
+    async def continue_answer(self) -> None:
+        """An answer was cut at the length limit: ask for the rest in a new message."""
+        await self._send(self.viewer.t("continue_message"), typed=False)
+
+    async def _send(self, content: str, *, typed: bool) -> None:
+        if not self._claim():
+            return
+        live = await self._start(self._send_turn(content))
+        if live is None:
+            return
+        assert self.chat is not None and self.chat.id is not None
+        if typed:
+            self.composer.clear()  # only now: nothing typed is lost when sending fails
+        self.follow(self.generation.subscribe_to(live))
+        ui.run_javascript("window.bkScrollToBottom()")
+        await self.sidebar.refresh()
+        if title := self.sidebar.titles.get(self.chat.id):
+            ui.page_title(f"{title} · BeykuSay")
+
+    async def _send_turn(self, content: str) -> LiveAnswer | None:
         user = await self._user()
         if user is None:
-            return False
+            return None
+        if self.chat is None:
+            self.chat = await asyncio.to_thread(
+                operations.create_chat, self.viewer.user_id, self.model
+            )
+            self.sidebar.current = self.chat.id
+            ui.navigate.history.replace(f"/chat/{self.chat.id}")
+        assert self.chat.id is not None
         try:
-            live = await self.generation.regenerate(
-                user=user, chat_id=self.chat.id, model=self.model
+            return await self.generation.send(
+                user=user, chat_id=self.chat.id, content=content, model=self.model
             )
         except ServiceError as exc:
             self._notify_failure(exc)
+            return None
+
+    async def regenerate(self) -> bool:
+        if self.chat is None or self.chat.id is None or not self._claim():
+            return False
+        live = await self._start(self._regenerate_turn(self.chat.id))
+        if live is None:
             return False
         self.follow(self.generation.subscribe_to(live))
         return True
+
+    async def _regenerate_turn(self, chat_id: int) -> LiveAnswer | None:
+        user = await self._user()
+        if user is None:
+            return None
+        try:
+            return await self.generation.regenerate(user=user, chat_id=chat_id, model=self.model)
+        except ServiceError as exc:
+            self._notify_failure(exc)
+            return None
 
     async def edit_and_resend(self, parent_id: int | None, text: str) -> bool:
         """Send ``text`` as a new version of the question that followed ``parent_id``."""
         content = self._valid(text)
         if content is None or self.chat is None or self.chat.id is None:
             return False
-        if self.following or self.switching:
-            ui.notify(self.viewer.t("busy"), type="info")
+        if not self._claim():
             return False
-        user = await self._user()
-        if user is None:
-            return False
-        try:
-            live = await self.generation.send(
-                user=user,
-                chat_id=self.chat.id,
-                content=content,
-                model=self.model,
-                parent_id=parent_id,
-            )
-        except ServiceError as exc:
-            self._notify_failure(exc)
+        live = await self._start(self._edit_turn(self.chat.id, parent_id, content))
+        if live is None:
             return False
         self.follow(self.generation.subscribe_to(live))
         return True
+
+    async def _edit_turn(
+        self, chat_id: int, parent_id: int | None, content: str
+    ) -> LiveAnswer | None:
+        user = await self._user()
+        if user is None:
+            return None
+        try:
+            return await self.generation.send(
+                user=user, chat_id=chat_id, content=content, model=self.model, parent_id=parent_id
+            )
+        except ServiceError as exc:
+            self._notify_failure(exc)
+            return None
 
     async def switch_to(self, message_id: int) -> None:
         """Show another version: one switch that returns the new path's latest page."""
         if self.chat is None or self.chat.id is None or self.switching:
             return
-        if self.following:
+        if self.phase != "idle":
             ui.notify(self.viewer.t("busy"), type="info")
             return
         chat_id, user_id = self.chat.id, self.viewer.user_id
@@ -189,9 +238,10 @@ class ChatView:
         finally:
             self.switching = False
         self.path_version = self.generation.path_version(chat_id)
+        rendered = await render_messages(page, self.viewer.t("copy"))
         # An answer asked meanwhile started on the new path, and its view shows that.
-        if not (self.following or self.client.is_deleted):
-            self.thread.show_path(page, has_more)
+        if not (self.phase != "idle" or self.client.is_deleted):
+            await self.thread.show_path(page, has_more, rendered)
 
     async def follow_switch(self) -> None:
         """Another tab (or a script) switched this chat's path: show the new one."""
@@ -204,8 +254,9 @@ class ChatView:
         page, has_more = await asyncio.to_thread(
             operations.message_page, self.viewer.user_id, self.chat.id, limit=PAGE
         )
-        if not (self.following or self.switching or self.client.is_deleted):
-            self.thread.show_path(page, has_more)
+        rendered = await render_messages(page, self.viewer.t("copy"))
+        if not (self.phase != "idle" or self.switching or self.client.is_deleted):
+            await self.thread.show_path(page, has_more, rendered)
 
     async def stop(self) -> None:
         if self.chat is not None and self.chat.id is not None:
@@ -221,14 +272,21 @@ class ChatView:
     async def load_older(self) -> None:
         if self.chat is None or self.chat.id is None or not self.thread.has_more:
             return
-        messages, has_more = await asyncio.to_thread(
-            operations.message_page,
-            self.viewer.user_id,
-            self.chat.id,
-            limit=PAGE,
-            before=self.thread.oldest_id,
-        )
-        self.thread.prepend(messages, has_more)
+        if self.loading_older:  # the page asks again when scrolled to the top
+            return
+        self.loading_older = True
+        try:
+            messages, has_more = await asyncio.to_thread(
+                operations.message_page,
+                self.viewer.user_id,
+                self.chat.id,
+                limit=PAGE,
+                before=self.thread.oldest_id,
+            )
+            rendered = await render_messages(messages, self.viewer.t("copy"))
+            await self.thread.prepend(messages, has_more, rendered)
+        finally:
+            self.loading_older = False
 
     def _notify_failure(self, exc: ServiceError) -> None:
         t = self.viewer.t
@@ -246,7 +304,7 @@ class ChatView:
 
     async def watch(self) -> None:
         """Pick up an answer started in another tab, by the API or on another instance."""
-        if self.chat is None or self.chat.id is None or self.following:
+        if self.chat is None or self.chat.id is None or self.phase != "idle":
             return
         await self.follow_switch()
         if not self.generation.answer_running(self.chat.id):
@@ -254,13 +312,15 @@ class ChatView:
         found = await self.generation.attach(self.chat.id)
         if found is None:
             return
-        if self.following or self.client.is_deleted:
+        if self.phase != "idle" or self.client.is_deleted:
             found.close()
             return
         self.follow(found)
 
     def follow(self, subscription: Watch) -> None:
-        self.following = True
+        """Show an answer live; the page's one follower (the slot is idle or was claimed)."""
+        assert self.phase != "following", "a page follows one answer at a time"
+        self.phase = "following"
         self.thread.set_busy(True)
         self.composer.set_busy(True)
         self.task = background_tasks.create(
@@ -304,7 +364,7 @@ class ChatView:
                     last_flush = time.monotonic()
         finally:
             subscription.close()
-            self.following = False
+            self.phase = "idle"
             if not self.client.is_deleted:
                 self.thread.set_busy(False)
                 self.composer.set_busy(False)

@@ -58,7 +58,7 @@ def is_demo() -> bool:
 def frame(viewer: Viewer, *, title: str | None = None, menu: bool = False) -> Iterator[Frame]:
     t = viewer.t
     ui.colors(primary="#4f46e5")
-    add_theme_head(viewer.theme, viewer.lang, t("copied"))
+    add_theme_head(viewer.theme, viewer.lang, t("copied"), t("copy_failed"))
     ui.page_title(f"{title} · BeykuSay" if title else "BeykuSay")
     page = Frame(viewer=viewer, dark=ui.dark_mode(quasar_dark(viewer.theme)))
     with ui.header(elevated=False).classes("bk-header items-center gap-1 px-2 py-1"):

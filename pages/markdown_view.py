@@ -17,8 +17,13 @@ from beykusay.render import BlockSplitter, render_markdown
 
 
 def static_markdown(text: str, *, copy_label: str) -> ui.html:
-    """A finished text: one element, rendered once (and cached for the next reload)."""
-    return ui.html(render_markdown(text, copy_label), sanitize=True).classes("bk-md")
+    """A finished text: one element, rendered here and now."""
+    return rendered_markdown(render_markdown(text, copy_label))
+
+
+def rendered_markdown(html: str) -> ui.html:
+    """A finished text already rendered to safe HTML (by ``beykusay.render``)."""
+    return ui.html(html, sanitize=True).classes("bk-md")
 
 
 def _utf16(text: str) -> int:

@@ -16,6 +16,7 @@ from beykusay.services import operations
 from beykusay.services.errors import NotFound
 from beykusay.state import get_state
 from pages.auth import Viewer
+from pages.widgets import Pacer
 
 PAGE = 50
 
@@ -26,8 +27,6 @@ class Sidebar:
         viewer: Viewer,
         *,
         current: int | None,
-        chats: list[Chat],
-        total: int,
         on_renamed: Callable[[Chat], Any],
         on_deleted_current: Callable[[], Awaitable[Any]],
     ) -> None:
@@ -36,6 +35,7 @@ class Sidebar:
         self.current = current
         self.limit = PAGE
         self.titles: dict[int | None, str] = {}
+        self.shown = 0  # bumped by each render: an older one still building stops
         self.on_renamed = on_renamed
         self.on_deleted_current = on_deleted_current
         drawer = ui.left_drawer(value=False, fixed=True, bottom_corner=True)
@@ -60,23 +60,33 @@ class Sidebar:
                 "flat no-caps size=sm"
             )
             self.more.classes("self-center bk-muted").mark("more-chats")
-        self.render(chats, total)
+
+    async def show(self, chats: list[Chat], total: int) -> None:
+        """Show the first chats (the page awaits this once, after building the sidebar)."""
+        await self.render(chats, total)
 
     def toggle(self) -> None:
         self.drawer.toggle()
 
-    def render(self, chats: list[Chat], total: int) -> None:
+    async def render(self, chats: list[Chat], total: int) -> None:
         t = self.viewer.t
+        self.shown += 1
+        shown = self.shown
         self.titles = {chat.id: chat.title for chat in chats}
         self.list.clear()
-        with self.list:
-            if not chats:
+        self.more.set_visibility(total > len(chats))
+        if not chats:
+            with self.list:
                 ui.label(t("no_matches") if self.search.value else t("no_chats")).classes(
                     "bk-muted text-sm px-2 py-3"
                 )
-            for chat in chats:
+        pacer = Pacer()  # a row is a dozen elements: 50 of them take a while to build
+        for chat in chats:
+            if shown != self.shown:
+                return  # a newer list is being shown
+            with self.list:
                 self._row(chat)
-        self.more.set_visibility(total > len(chats))
+            await pacer.turn()
 
     def _row(self, chat: Chat) -> None:
         t = self.viewer.t
@@ -106,7 +116,7 @@ class Sidebar:
         chats, total = await asyncio.to_thread(
             operations.list_chats, self.viewer.user_id, query, self.limit
         )
-        self.render(chats, total)
+        await self.render(chats, total)
 
     async def show_more(self) -> None:
         self.limit += PAGE

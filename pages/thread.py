@@ -8,11 +8,12 @@ from typing import Any
 
 from nicegui import ui
 
+from beykusay.render_cache import Rendered
 from pages.answer import AnswerView
 from pages.auth import Viewer
 from pages.composer import ENTER_SENDS
 from pages.versions import SwitchAction, VersionSwitcher, version_switcher
-from pages.widgets import icon_button
+from pages.widgets import Pacer, copy_to_clipboard, icon_button
 
 # Sends the edited text as a new version of the question after ``parent_id``.
 EditAction = Callable[[int | None, str], Awaitable[bool]]
@@ -54,8 +55,7 @@ class UserMessage:
             self.switcher.set_busy(busy)
 
     async def copy(self) -> None:
-        ui.clipboard.write(self.content)
-        ui.notify(self.viewer.t("copied"), position="bottom", timeout=1200)
+        await copy_to_clipboard(self.viewer, self.content)
 
     def open_editor(self) -> None:
         t = self.viewer.t
@@ -108,11 +108,13 @@ class Thread:
         on_edit: EditAction,
         on_switch: SwitchAction,
         on_older: Callable[[], Awaitable[Any]],
+        on_continue: Callable[[], Awaitable[Any]],
     ) -> None:
         self.viewer = viewer
         self.on_regenerate = on_regenerate
         self.on_edit = on_edit
         self.on_switch = on_switch
+        self.on_continue = on_continue
         self.items: list[Item] = []
         self.has_more = False
         self.busy = False
@@ -134,11 +136,11 @@ class Thread:
     def ids(self) -> set[int]:
         return {item.message_id for item in self.items}
 
-    def _make(self, message: dict[str, Any]) -> Item:
+    def _make(self, message: dict[str, Any], rendered: Rendered) -> Item:
         if message["role"] == "user":
             return UserMessage(self.viewer, message, self.on_edit, self.on_switch)
         answer = self._answer(message["id"], message.get("model"))
-        answer.show_message(message)
+        answer.show_message(message, rendered[message["id"]])
         return answer
 
     def _answer(self, message_id: int, model: str | None) -> AnswerView:
@@ -148,19 +150,40 @@ class Thread:
             model=model,
             on_regenerate=self.on_regenerate,
             on_switch=self.on_switch,
+            on_continue=self.on_continue,
         )
 
-    def show(self, messages: list[dict[str, Any]], has_more: bool) -> None:
-        with self.box:
-            self.items.extend(self._make(message) for message in messages)
+    async def _build(
+        self, into: ui.element, messages: list[dict[str, Any]], rendered: Rendered
+    ) -> list[Item]:
+        """The messages' elements, made one message at a time: building a page of them
+        takes a while, and the event loop serves every stream on the instance meanwhile."""
+        made: list[Item] = []
+        pacer = Pacer()
+        for message in messages:
+            with into:
+                made.append(self._make(message, rendered))
+            await pacer.turn()
+        return made
+
+    async def show(
+        self, messages: list[dict[str, Any]], has_more: bool, rendered: Rendered
+    ) -> None:
+        """Show a page of messages; ``rendered`` holds their answers' HTML."""
+        self.items.extend(await self._build(self.box, messages, rendered))
         self._set_more(has_more)
         self.refresh()
 
-    def prepend(self, messages: list[dict[str, Any]], has_more: bool) -> None:
+    async def prepend(
+        self, messages: list[dict[str, Any]], has_more: bool, rendered: Rendered
+    ) -> None:
         """Older messages go above the ones shown, in one container moved to the top."""
-        with self.box, ui.column().classes("w-full gap-6") as page:
-            older = [self._make(message) for message in messages]
+        with self.box:
+            page = ui.column().classes("w-full gap-6")
+        page.set_visibility(False)  # shown once whole: one change for the reader's scrolling
+        older = await self._build(page, messages, rendered)
         page.move(self.box, target_index=0)
+        page.set_visibility(True)
         self.items[:0] = older
         self._set_more(has_more)
         self.refresh()
@@ -169,7 +192,9 @@ class Thread:
         self.has_more = has_more
         self.older.set_visibility(has_more)
 
-    def show_path(self, messages: list[dict[str, Any]], has_more: bool) -> None:
+    async def show_path(
+        self, messages: list[dict[str, Any]], has_more: bool, rendered: Rendered
+    ) -> None:
         """Show another path's latest page: what it shares with the shown one stays as it
         is (no flicker, no jump); only what follows the first difference is rebuilt."""
         start = next(
@@ -182,7 +207,7 @@ class Thread:
         )
         if start is None:  # nothing in common with the page: show it afresh
             self._cut(0)
-            self.show(messages, has_more)
+            await self.show(messages, has_more, rendered)
             return
         same = 0
         while (
@@ -192,8 +217,7 @@ class Thread:
         ):
             same += 1
         self._cut(start + same)
-        with self.box:
-            self.items.extend(self._make(message) for message in messages[same:])
+        self.items.extend(await self._build(self.box, messages[same:], rendered))
         if start == 0:  # else older messages loaded before still lead the thread
             self._set_more(has_more)
         self.refresh()

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from nicegui import ui
 
+from pages.auth import Viewer
+
 E = TypeVar("E", bound=ui.element)
+
+BUILD_SLICE = 0.01  # seconds of building elements before the event loop gets a turn
+
+
+class Pacer:
+    """Building many elements takes a while, and every stream on the instance waits for the
+    event loop meanwhile: ``await pacer.turn()`` after each piece lets them go on now and then."""
+
+    def __init__(self) -> None:
+        self.slice = BUILD_SLICE
+        self.due = time.monotonic() + self.slice
+
+    async def turn(self) -> None:
+        if time.monotonic() >= self.due:
+            await asyncio.sleep(0)
+            self.due = time.monotonic() + self.slice
 
 
 def hint(element: E, text: str) -> E:
@@ -26,6 +47,22 @@ def icon_button(
     if marker:
         button.mark(marker)
     return button
+
+
+async def copy_to_clipboard(viewer: Viewer, text: str) -> None:
+    """Copy ``text`` in the browser (window.bkCopy, with its plain-HTTP fallback), and say
+    whether that worked."""
+    try:
+        # json.dumps (ASCII only) makes the text a JavaScript string literal, never code.
+        copied = await ui.run_javascript(
+            f"return await window.bkCopy({json.dumps(text)})", timeout=5
+        )
+    except TimeoutError:
+        copied = False
+    if copied:
+        ui.notify(viewer.t("copied"), position="bottom", timeout=1200)
+    else:
+        ui.notify(viewer.t("copy_failed"), position="bottom", type="warning", timeout=4000)
 
 
 def typing_dots() -> ui.html:

@@ -97,6 +97,7 @@ def test_429_exhausting_retries_ends_in_error_with_a_clear_message(
     message = assert_message(events[-1]["message"])
     error = assert_user_facing_error(message)
     assert "rate" in error.lower() or "limit" in error.lower() or "busy" in error.lower()
+    assert message["error_code"] == "rate_limited"  # for clients that translate it
     assert message["content"] == ""
     assert len(gemini.requests) == 3  # the first try and GEMINI_MAX_RETRIES=2 more
     assert messages(api, user, chat["id"])[-1] == message

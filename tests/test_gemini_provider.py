@@ -233,6 +233,7 @@ async def test_prompt_block_is_not_retried(gemini: FakeGemini, provider: GeminiP
     _, err = await run(provider)
     assert err is not None and not err.retryable
     assert "blocked" in err.message and "prohibited content" in err.message
+    assert err.code == "blocked"
     assert len(gemini.requests) == 1
 
 
@@ -286,6 +287,7 @@ async def test_rate_limit_exhausts_retries(gemini: FakeGemini, provider: GeminiP
     assert (
         err.message == "Gemini is rate-limiting requests right now. Please try again in a moment."
     )
+    assert err.code == "rate_limited"
     assert len(gemini.requests) == 3 and gemini.pending() == 0
 
 
@@ -311,6 +313,7 @@ async def test_server_errors_are_unavailable(
     _, err = await run(provider)
     assert err is not None and err.retryable
     assert err.message.startswith("Gemini is temporarily unavailable")
+    assert err.code == "overloaded"
     assert len(gemini.requests) == 3
 
 
@@ -321,7 +324,7 @@ async def test_invalid_key_message_hides_the_key() -> None:
         p = make_provider(fake.base_url, key=secret)
         _, err = await run(p)
         assert err is not None and not err.retryable
-        assert err.message == gemini_module.KEY_REJECTED
+        assert err.message == gemini_module.KEY_REJECTED and err.code == "auth"
         assert len(fake.requests) == 1
         for status in (401, 403):
             fake.enqueue([http_error(status)])
@@ -341,6 +344,7 @@ async def test_unknown_model_names_the_model(gemini: FakeGemini, provider: Gemin
     _, err = await run(provider)
     assert err is not None and not err.retryable
     assert MODEL in err.message and "not found" in err.message
+    assert err.code == "model_not_found"
     assert len(gemini.requests) == 1
 
 
@@ -353,6 +357,7 @@ async def test_other_bad_request(gemini: FakeGemini, provider: GeminiProvider) -
         "Gemini could not process this request (The input token count exceeds the maximum.)."
     )
     assert "Error" not in err.message.split("(")[0]
+    assert err.code == "bad_request"
 
 
 @pytest.mark.asyncio
@@ -388,6 +393,7 @@ async def test_cut_connection(gemini: FakeGemini, provider: GeminiProvider) -> N
     assert answer(events) == "half"
     assert err is not None and err.retryable
     assert err.message.startswith("The connection to Gemini was lost")
+    assert err.code == "connection"
     assert len(gemini.requests) == 2 and gemini.pending() == 1
 
 
@@ -401,6 +407,7 @@ async def test_stall_times_out_and_closes_the_connection(gemini: FakeGemini) -> 
     events, err = await run(p)
     assert answer(events) == "slow"
     assert err is not None and err.retryable and err.message.startswith("Gemini stopped responding")
+    assert err.code == "timeout"
     outcomes = [await asyncio.to_thread(r.wait, 2) for r in gemini.requests]
     assert outcomes == ["client_disconnected"] * 2
 
@@ -412,6 +419,7 @@ async def test_truncated_stream(gemini: FakeGemini, provider: GeminiProvider) ->
     assert answer(events) == "cut short"
     assert err is not None and err.retryable
     assert err.message == "The answer was cut off before Gemini finished."
+    assert err.code == "truncated"
     assert not any(isinstance(e, Finish) for e in events)
     assert len(gemini.requests) == 2 and gemini.pending() == 1
 

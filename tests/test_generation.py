@@ -173,25 +173,45 @@ async def test_a_late_watcher_gets_everything_so_far_then_live(world) -> None:
 
 async def test_provider_error_keeps_partial_text(world) -> None:
     state, provider, user, chat_id = world
-    provider.enqueue([AnswerText("so far"), ProviderError("Gemini is busy.", retryable=True)])
+    provider.enqueue(
+        [AnswerText("so far"), ProviderError("Gemini is busy.", retryable=True, code="overloaded")]
+    )
     live = await state.generation.send(user=user, chat_id=chat_id, content="x", model="BeykusChat")
     final = await state.generation.wait(live)
     assert final["type"] == "error"
     assert final["message"]["error"] == "Gemini is busy."
+    assert final["message"]["error_code"] == "overloaded"
     assert stored(live.message_id).content == "so far"
+    assert stored(live.message_id).error_code == "overloaded"
 
 
 @pytest.mark.parametrize(
-    ("reason", "status"),
-    [("STOP", "complete"), ("MAX_TOKENS", "complete"), ("SAFETY", "error"), ("OTHER", "error")],
+    ("reason", "status", "code"),
+    [
+        ("STOP", "complete", None),
+        ("MAX_TOKENS", "complete", None),
+        ("SAFETY", "error", "safety"),
+        ("RECITATION", "error", "recitation"),
+        ("OTHER", "error", "unexpected_finish"),
+    ],
 )
-async def test_finish_reasons(world, reason: str, status: str) -> None:
+async def test_finish_reasons(world, reason: str, status: str, code: str | None) -> None:
     state, provider, user, chat_id = world
     provider.enqueue([AnswerText("text"), Finish(reason)])
     live = await state.generation.send(user=user, chat_id=chat_id, content="x", model="BeykusChat")
     final = await state.generation.wait(live)
     assert final["message"]["status"] == status
+    assert final["message"]["error_code"] == code
     assert stored(live.message_id).finish_reason == reason
+
+
+async def test_an_empty_answer_is_an_error_with_its_code(world) -> None:
+    state, provider, user, chat_id = world
+    provider.enqueue([AnswerText("  "), Finish("STOP")])
+    live = await state.generation.send(user=user, chat_id=chat_id, content="x", model="BeykusChat")
+    final = await state.generation.wait(live)
+    assert final["message"]["status"] == "error"
+    assert final["message"]["error_code"] == "empty"
 
 
 async def test_stream_without_finish_reason_is_an_error(world) -> None:

@@ -57,6 +57,7 @@ async def stream_answer(
     clock = ThoughtClock()
     values: dict[str, Any] = {}
     finish_reason: str | None = None
+    code: str | None = None  # stable name of the error, translated when shown
 
     def add(channel: str, delta: str) -> None:
         clock.saw(channel)
@@ -82,14 +83,15 @@ async def stream_answer(
                 finish_reason = event.reason
         for channel, delta in splitter.finish(complete=True):
             add(channel, delta)
-        status, error = outcome(finish_reason, live.text)
+        status, error, code = outcome(finish_reason, live.text)
     except ProviderError as exc:
-        status, error = "error", exc.message
+        status, error, code = "error", exc.message, exc.code
     except asyncio.CancelledError:
         status, error = live.end_status, None
     except Exception:
         log.exception("answer %s failed", live.message_id)
         status, error = "error", "Something went wrong while generating the answer."
+        code = "internal"
     if status != "complete":
         for channel, delta in splitter.finish(complete=False):
             add(channel, delta)
@@ -100,6 +102,7 @@ async def stream_answer(
         thinking=live.thinking or None,
         status=status,
         error=error,
+        error_code=code,
         finish_reason=finish_reason,
     )
     return values

@@ -54,12 +54,19 @@ ProviderEvent = Thought | AnswerText | Usage | Signature | Finish
 
 
 class ProviderError(Exception):
-    """A failure told in words fit for a user; ``retryable`` if trying again may help."""
+    """A failure told in words fit for a user; ``retryable`` if trying again may help.
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    ``code`` names the kind of failure (stored with the message, so the UI can say it in
+    the reader's language; ``message`` stays the English text): rate_limited, overloaded,
+    auth, model_not_found, bad_request, blocked, timeout, connection, truncated, or
+    unknown for a failure the provider could not classify.
+    """
+
+    def __init__(self, message: str, *, retryable: bool = False, code: str = "unknown") -> None:
         super().__init__(message)
         self.message = message
         self.retryable = retryable
+        self.code = code
 
 
 @dataclass(frozen=True, slots=True)

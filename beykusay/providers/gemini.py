@@ -85,27 +85,29 @@ def build_contents(history: Sequence[Turn]) -> list[types.Content]:
 def _api_error(exc: errors.APIError, model: str, api_key: str) -> ProviderError:
     code = exc.code or 0
     if code == 429:
-        return ProviderError(RATE_LIMITED, retryable=True)
+        return ProviderError(RATE_LIMITED, retryable=True, code="rate_limited")
     if code in (408, 499) or code >= 500:
-        return ProviderError(UNAVAILABLE, retryable=True)
+        return ProviderError(UNAVAILABLE, retryable=True, code="overloaded")
     message = str(exc.message or "")
     if api_key:
         message = message.replace(api_key, "***")
     if code in (401, 403) or (code == 400 and "api key" in message.lower()):
-        return ProviderError(KEY_REJECTED)
+        return ProviderError(KEY_REJECTED, code="auth")
     if code == 404:
         return ProviderError(
             f"The Gemini model '{model}' was not found. "
-            "Ask the administrator to check the model list."
+            "Ask the administrator to check the model list.",
+            code="model_not_found",
         )
     detail = f" ({message.strip()[:300]})" if message.strip() else ""
-    return ProviderError(f"Gemini could not process this request{detail}.")
+    return ProviderError(f"Gemini could not process this request{detail}.", code="bad_request")
 
 
 def _blocked(reason: str) -> ProviderError:
     why = reason.replace("_", " ").lower()
     return ProviderError(
-        f"Gemini blocked this message ({why}) and did not answer. Try rephrasing it."
+        f"Gemini blocked this message ({why}) and did not answer. Try rephrasing it.",
+        code="blocked",
     )
 
 
@@ -204,17 +206,17 @@ class GeminiProvider:
         except errors.APIError as exc:
             raise _api_error(exc, request.model, self._api_key) from None
         except TimeoutError:  # our stall timer (aiohttp's read timeouts subclass it too)
-            raise ProviderError(STALLED, retryable=True) from None
+            raise ProviderError(STALLED, retryable=True, code="timeout") from None
         except _CONNECTION_ERRORS:
-            raise ProviderError(CONNECTION_LOST, retryable=True) from None
+            raise ProviderError(CONNECTION_LOST, retryable=True, code="connection") from None
         except Exception:
             log.exception("Unexpected failure while streaming from Gemini")
-            raise ProviderError(UNEXPECTED) from None
+            raise ProviderError(UNEXPECTED, code="unknown") from None
         finally:
             pump.cancel()  # unwinds the SDK's generators, which closes the HTTP response
             await asyncio.wait([pump])
         if finish is None:
-            raise ProviderError(TRUNCATED, retryable=True)
+            raise ProviderError(TRUNCATED, retryable=True, code="truncated")
         if signature is not None:
             yield Signature(signature)
         yield Finish(finish)

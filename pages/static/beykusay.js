@@ -14,31 +14,67 @@
     });
   }
 
-  function copyText(text) {
-    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+  // The old way, for pages without the Clipboard API (plain http:// to a host name).
+  function copyByCommand(text) {
+    const focused = document.activeElement;
     const area = document.createElement("textarea");
     area.value = text;
+    area.setAttribute("readonly", "");
     area.style.position = "fixed";
+    area.style.top = "0";
     area.style.opacity = "0";
     document.body.appendChild(area);
     area.select();
-    try { document.execCommand("copy"); } finally { area.remove(); }
-    return Promise.resolve();
+    let copied = false;
+    try {
+      copied = document.execCommand("copy") === true;
+    } catch (error) {
+      copied = false;
+    } finally {
+      area.remove();
+      if (focused && focused.focus) focused.focus({ preventScroll: true });
+    }
+    return copied;
+  }
+
+  // Copies text for every copy action (messages and code blocks); resolves to whether it did.
+  async function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      try {
+        await navigator.clipboard.writeText(text);
+        return true;
+      } catch (error) {
+        // refused (no permission, page not focused): try the old way
+      }
+    }
+    return copyByCommand(text);
   }
   window.bkCopy = copyText;
+
+  function copyCode(button, code) {
+    copyText(code.innerText).then((copied) => {
+      if (!button.dataset.label) button.dataset.label = button.textContent;
+      clearTimeout(button.bkReset);
+      if (copied) {
+        button.textContent = root.dataset.copied || "Copied";
+      } else {
+        button.textContent = root.dataset.copyFailed || "Copy failed";
+        window.getSelection().selectAllChildren(code); // ready for Ctrl+C
+      }
+      button.classList.toggle("bk-copied", copied);
+      button.bkReset = setTimeout(() => {
+        button.textContent = button.dataset.label;
+        button.classList.remove("bk-copied");
+      }, copied ? 1500 : 4000);
+    });
+  }
 
   document.addEventListener("click", (event) => {
     const button = event.target.closest(".bk-copy");
     if (button) {
       const block = button.closest(".bk-code");
       const code = block ? block.querySelector("code") : null;
-      if (!code) return;
-      copyText(code.innerText).then(() => {
-        const label = button.textContent;
-        button.textContent = root.dataset.copied || "Copied";
-        button.classList.add("bk-copied");
-        setTimeout(() => { button.textContent = label; button.classList.remove("bk-copied"); }, 1500);
-      });
+      if (code) copyCode(button, code);
       return;
     }
     // Links in model output always open in a new tab without a referrer or opener.

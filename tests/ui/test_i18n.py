@@ -42,6 +42,15 @@ def test_missing_language_falls_back_to_english() -> None:
     assert i18n.t("ru", "thought_for", seconds=3) == "Размышлял 3 с"
 
 
+def test_an_error_is_told_in_the_readers_language() -> None:
+    stored = "Gemini could not process this request (Too many tokens.)."
+    assert i18n.error_text("en", "bad_request", stored) == stored  # with Gemini's details
+    assert i18n.error_text("ru", "bad_request", stored) == "Gemini не смог обработать этот запрос."
+    assert i18n.error_text("ru", None, "Old text.") == "Old text."  # saved before codes
+    assert i18n.error_text("ru", "no_such_code", "Odd text.") == "Odd text."
+    assert i18n.error_text("ru", None, None) == i18n.RU["error_generic"]
+
+
 def _fields(text: str) -> list[str]:
     import string
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+
+import pytest
 from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
@@ -119,3 +123,22 @@ async def test_missing_and_foreign_chats_are_not_found(user: User, register: Reg
     await user.should_see(marker="chat-missing")
     await user.open("/chat/99999999999999")
     await user.should_see(marker="chat-missing")
+
+
+async def test_a_newer_list_wins_over_one_still_being_built(
+    user: User, register: Register, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list is built a few rows at a time (streams go on meanwhile); two refreshes
+    at once (a search while an answer starts) must not show rows twice."""
+    await register()
+    make_chats([f"Chat {n}" for n in range(60)])
+    monkeypatch.setattr(sys.modules["pages.widgets"], "BUILD_SLICE", 0.0)  # a turn every row
+    await user.open("/chat")
+    with user:
+        timer = next(
+            t for t in ElementFilter(kind=ui.timer, local_scope=False)
+            if type(getattr(t.callback, "__self__", None)).__name__ == "ChatView"
+        )  # fmt: skip
+        sidebar = timer.callback.__self__.sidebar
+        await asyncio.gather(sidebar.refresh(), sidebar.refresh())
+    assert shown_titles(user) == [f"Chat {n}" for n in range(59, 9, -1)]

@@ -1,0 +1,377 @@
+"""Opening a long chat while answers stream: does it delay the other streams?
+
+    .venv/bin/python -m tests.bench.open_chat [--streams 100] [--answers 200] [--rounds 3]
+
+Starts the fake Gemini server (its own process) and the real server (`python main.py`,
+SQLite), seeds chats of --answers long answers each (prose, lists, code blocks and
+tables; a question before each), and logs a reader in through Chromium once (the chat
+page needs a NiceGUI session), keeping its cookies. Then --rounds rounds of three timed
+phases, each with --streams concurrent answer streams over the REST API (SSE), as
+tests/bench/load.py (rounds, because other work on a shared machine moves one phase's
+figures a lot; a kind of phase pools its gaps over the rounds):
+
+  quiet  the streams alone: the baseline
+  cold   the streams while the reader opens a chat every --open-every seconds (GET
+         /chat/{id}, as a browser's first request), each a chat not opened before, so
+         every answer on the page is rendered then (cache misses)
+  warm   the same, reopening chats opened before (their HTML comes from the cache)
+
+Per phase: the gap p99 between consecutive text events of one stream while every stream
+flows (load.py's steady window: no stream starting or ending), the page-open times, and
+the gap p99 ratio to the quiet phase. Opening must not raise the gap p99 by more than
+--max-increase (20 %).
+
+The last line is exactly
+    streams=<N> quiet_gap_p99_ms=<q> cold_gap_p99_ms=<c> warm_gap_p99_ms=<w> \
+        cold_ratio=<c/q> warm_ratio=<w/q>
+(on one line).
+The exit status is 1 when a stream failed or a ratio exceeds 1 + --max-increase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from unittest import mock
+
+import httpx
+
+from tests import serverproc
+from tests.bench.load import (
+    PASSWORD,
+    Chat,
+    Progress,
+    client_for,
+    prepare,
+    run_streams,
+    steady_window,
+    stream_session,
+)
+from tests.bench.loadlib import (
+    FAKE_KEY,
+    FakeProcess,
+    StreamResult,
+    app_stream,
+    error_kinds,
+    expected_answer,
+    percentile,
+)
+from tests.serverproc import ROOT, ServerProcess
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+READER = "reader"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--streams", type=int, default=100, help="concurrent answer streams")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of quiet, cold and warm")
+    ap.add_argument("--warm-chats", type=int, default=8, help="chats reopened when warm")
+    ap.add_argument("--answers", type=int, default=200, help="answers in each long chat")
+    ap.add_argument("--seconds", type=float, default=16.0, help="length of each streamed answer")
+    ap.add_argument("--interval", type=float, default=0.2, help="seconds between chunks")
+    ap.add_argument("--chunk-chars", type=int, default=30)
+    ap.add_argument("--open-every", type=float, default=1.0, help="seconds between openings")
+    ap.add_argument("--max-increase", type=float, default=0.2, help="allowed gap p99 rise")
+    ap.add_argument(
+        "--app-dir",
+        type=Path,
+        default=ROOT,
+        help="run main.py of another copy of the app (to measure before a change)",
+    )
+    return ap.parse_args(argv)
+
+
+# --------------------------------------------------------------------------- the long chats
+
+
+def long_answer(n: int) -> str:
+    """About 4.5 KB of what models write: headings, prose, lists, code blocks and tables."""
+    parts = [
+        f"## Part {n}\n\nHere is **an explanation** with `inline code`, a "
+        f"[link](https://example.com/{n}) and a list:\n\n"
+        f"- first point about {n}\n- second point, a little longer so that it wraps\n- third\n"
+    ]
+    for k in range(4):
+        body = "".join(f"    value = value * {i} + {k}  # step {i}\n" for i in range(12))
+        parts.append(
+            f"\n```python\ndef step_{n}_{k}(value: int) -> int:\n{body}    return value\n```\n"
+        )
+        rows = "".join(f"| row {i} | {i * n} | *note {i}* |\n" for i in range(8))
+        parts.append(f"\n| name | value | note |\n|---|---:|:---:|\n{rows}")
+        parts.append(f"\nA paragraph after block {k}: " + "lorem ipsum dolor sit amet " * 12 + "\n")
+    return "".join(parts)
+
+
+def seed_long_chats(database_url: str, user_id: int, chats: int, answers: int) -> list[int]:
+    """Write the long chats straight into the database; their ids.
+
+    Plain SQL over the columns every schema version has, so --app-dir can point at an
+    older copy of the app.
+    """
+    from sqlalchemy import text
+
+    from beykusay.db import make_engine
+
+    engine = make_engine(database_url)
+    now = datetime.now(UTC).replace(tzinfo=None)  # stored as naive UTC
+    ids: list[int] = []
+    try:
+        with engine.begin() as connection:
+            for c in range(chats):
+                chat_id = connection.execute(
+                    text(
+                        "INSERT INTO chats (user_id, title, auto_title, model, created_at,"
+                        " updated_at) VALUES (:user, :title, false, 'BeykusChat', :now, :now)"
+                        " RETURNING id"
+                    ),
+                    {"user": user_id, "title": f"Long {c}", "now": now},
+                ).scalar_one()
+                ids.append(chat_id)
+                rows = []
+                for n in range(answers):
+                    rows.append(("user", f"Question {c}.{n}", None))
+                    rows.append(("assistant", long_answer(c * answers + n), "BeykusChat"))
+                connection.execute(
+                    text(
+                        "INSERT INTO messages (chat_id, role, content, model, status,"
+                        " created_at, updated_at)"
+                        " VALUES (:chat, :role, :content, :model, 'complete', :now, :now)"
+                    ),
+                    [
+                        {"chat": chat_id, "role": r, "content": t, "model": m, "now": now}
+                        for r, t, m in rows
+                    ],
+                )
+    finally:
+        engine.dispose()
+    return ids
+
+
+def browser_login(base: str, username: str) -> dict[str, str]:
+    """Log in through the real login page once; the session's cookies."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page()
+            page.goto(base + "/login")
+            page.get_by_label("Username").fill(username)
+            page.get_by_label("Password", exact=True).fill(PASSWORD)
+            page.keyboard.press("Enter")
+            page.wait_for_url("**/chat", timeout=30_000)
+            return {c["name"]: c["value"] for c in page.context.cookies()}
+        finally:
+            browser.close()
+
+
+# --------------------------------------------------------------------------- phases
+
+
+@dataclass
+class Phase:
+    """One kind of phase over every round: its streams' steady gaps and its openings."""
+
+    name: str
+    gaps_ms: list[float] = field(default_factory=list)  # in each round's steady window
+    round_p99s: list[float] = field(default_factory=list)
+    errors: list[StreamResult] = field(default_factory=list)
+    opens_ms: list[float] = field(default_factory=list)
+    open_errors: int = 0
+
+    def add_round(self, results: list[StreamResult]) -> None:
+        self.errors += [r for r in results if r.error is not None]
+        window = steady_window(results)
+        if window is None:
+            self.round_p99s.append(math.nan)
+            return
+        t0, t1 = window
+        gaps = [
+            (b - a) * 1000
+            for r in results
+            for a, b in itertools.pairwise(r.text_times)
+            if t0 <= a and b <= t1
+        ]
+        self.gaps_ms += gaps
+        self.round_p99s.append(percentile(gaps, 99))
+
+    def gap99(self) -> float:
+        return percentile(self.gaps_ms, 99)
+
+
+async def open_chats(
+    base: str, cookies: dict[str, str], chat_ids: Iterator[int], every: float, phase: Phase,
+    progress: Progress,
+) -> None:  # fmt: skip
+    """Open one chat page after another while every stream flows, until one ends."""
+    await progress.all_flowing.wait()
+    async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=60) as client:
+        for chat_id in chat_ids:
+            if progress.one_ended.is_set():
+                return
+            began = time.perf_counter()
+            response = await client.get(f"/chat/{chat_id}")
+            phase.opens_ms.append((time.perf_counter() - began) * 1000)
+            if response.status_code != 200 or "Question" not in response.text:
+                phase.open_errors += 1
+            rest = every - (time.perf_counter() - began)
+            if rest > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(progress.one_ended.wait(), rest)
+
+
+async def run_phase(
+    phase: Phase,
+    args: argparse.Namespace,
+    chats: list[Chat],
+    expected: str,
+    opening: tuple[str, dict[str, str], Iterator[int]] | None,
+) -> None:
+    progress = Progress(args.streams)
+    async with stream_session(120) as session:
+
+        def start(index: int) -> Awaitable[StreamResult]:
+            chat = chats[index]
+            url = f"{chat.base}/api/chats/{chat.chat_id}/messages"
+            return app_stream(session, url, chat.headers, f"Question {index}", expected, progress)
+
+        streams = asyncio.ensure_future(run_streams(args.streams, 0.0, 120, start))
+        opener = None
+        if opening is not None:
+            base, cookies, ids = opening
+            opener = asyncio.ensure_future(
+                open_chats(base, cookies, ids, args.open_every, phase, progress)
+            )
+        phase.add_round(await streams)
+        if opener is not None:
+            await opener
+
+
+async def measure(
+    args: argparse.Namespace, server: ServerProcess, database_url: str, expected: str
+) -> list[Phase]:
+    async with client_for(60) as client:
+        _, chats = await prepare(client, [server.url], args.streams, 3)
+        reader = {"username": READER, "password": PASSWORD}
+        created = await client.post(server.url + "/api/register", json=reader)
+        created.raise_for_status()
+    # Every cold opening needs a chat never opened before: enough for every round.
+    cold_count = args.rounds * (math.ceil(args.seconds / args.open_every) + 2)
+    ids = await asyncio.to_thread(
+        seed_long_chats,
+        database_url,
+        created.json()["id"],
+        cold_count + args.warm_chats,
+        args.answers,
+    )
+    cookies = await asyncio.to_thread(browser_login, server.url, READER)
+    cold, warm = iter(ids[:cold_count]), ids[cold_count:]
+    # Warm chats are opened once before timing, so their HTML is in the cache.
+    async with httpx.AsyncClient(base_url=server.url, cookies=cookies, timeout=60) as client:
+        for chat_id in warm:
+            (await client.get(f"/chat/{chat_id}")).raise_for_status()
+    quiet, cold_phase, warm_phase = Phase("quiet"), Phase("cold"), Phase("warm")
+    for _ in range(args.rounds):
+        await run_phase(quiet, args, chats, expected, None)
+        await asyncio.sleep(1)
+        await run_phase(cold_phase, args, chats, expected, (server.url, cookies, cold))
+        await asyncio.sleep(1)
+        warm_ids = itertools.cycle(warm)
+        await run_phase(warm_phase, args, chats, expected, (server.url, cookies, warm_ids))
+        await asyncio.sleep(1)
+    return [quiet, cold_phase, warm_phase]
+
+
+def fmt(value: float, digits: int = 0) -> str:
+    return "-" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def report(args: argparse.Namespace, phases: list[Phase]) -> tuple[str, bool]:
+    quiet, cold, warm = phases
+    q99 = quiet.gap99()
+    lines = [
+        f"open_chat: {args.streams} streams of ~{args.seconds:g} s, {args.chunk_chars} chars "
+        f"every {args.interval:g} s; chats of {args.answers} long answers (~"
+        f"{len(long_answer(1)) / 1000:.1f} KB each), one opened every {args.open_every:g} s; "
+        f"{args.rounds} rounds; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+        + ("" if args.app_dir.resolve() == ROOT else f"; app from {args.app_dir}"),
+        f"{'phase':<8}{'errors':>8}{'gap p99 ms':>12}{'ratio':>8}{'  p99 per round':<24}"
+        f"{'opens':>7}{'open p50 ms':>13}{'open max ms':>13}",
+    ]
+    ratios: dict[str, float] = {}
+    for phase in phases:
+        p99 = phase.gap99()
+        ratios[phase.name] = p99 / q99 if q99 else math.nan
+        opens = phase.opens_ms
+        rounds = "  " + " ".join(fmt(p) for p in phase.round_p99s)
+        lines.append(
+            f"{phase.name:<8}{len(phase.errors):>8}{fmt(p99):>12}"
+            f"{fmt(ratios[phase.name], 2):>8}{rounds:<24}"
+            f"{len(opens):>7}{fmt(percentile(opens, 50)):>13}{fmt(percentile(opens, 100)):>13}"
+        )
+        if phase.errors:
+            lines.append(f"  {phase.name} stream errors: {error_kinds(phase.errors)}")
+        if phase.open_errors:
+            lines.append(f"  {phase.name}: {phase.open_errors} openings failed")
+    lines.append(
+        f"streams={args.streams} quiet_gap_p99_ms={fmt(q99)} "
+        f"cold_gap_p99_ms={fmt(cold.gap99())} warm_gap_p99_ms={fmt(warm.gap99())} "
+        f"cold_ratio={fmt(ratios['cold'], 2)} warm_ratio={fmt(ratios['warm'], 2)}"
+    )
+    limit = 1 + args.max_increase
+    passed = (
+        not any(p.errors or p.open_errors for p in phases)
+        and all(len(p.opens_ms) > 0 for p in (cold, warm))
+        and ratios["cold"] <= limit
+        and ratios["warm"] <= limit
+    )
+    return "\n".join(lines), passed
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    expected = expected_answer(
+        seconds=args.seconds, interval=args.interval, chunk_chars=args.chunk_chars
+    )
+    folder = Path(tempfile.mkdtemp(prefix="beykusay-open-chat-"))
+    database_url = f"sqlite:///{folder / 'beykusay.db'}"
+    fake = FakeProcess(
+        interval=args.interval, chunk_chars=args.chunk_chars, seconds=args.seconds
+    ).start()
+    env = {
+        "GOOGLE_API_KEY": FAKE_KEY,
+        "GOOGLE_GEMINI_BASE_URL": fake.url,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "open-chat-bench-" + "x" * 32,
+    }
+    server = ServerProcess(folder / "app", env)
+    try:
+        with mock.patch.object(serverproc, "ROOT", args.app_dir.resolve()):
+            server.start(60)
+        phases = asyncio.run(measure(args, server, database_url, expected))
+    finally:
+        server.stop()
+        fake.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    text, passed = report(args, phases)
+    print(text, flush=True)
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
