@@ -459,8 +459,10 @@ async def test_stall_sdk_has_no_idle_timeout_only_a_total_one(
     assert exc is None and len(chunks) == 2
     assert chunks[-1].candidates[0].finish_reason == types.FinishReason.STOP
     assert gemini.requests[0].outcome == "completed"
-    gemini.enqueue([text("a"), pause(0.2), text("b"), pause(0.2), text("c"), finish()])
-    c = make_client(gemini, timeout=300)  # ms, for the whole stream
+    # What arrives before the cut is kept, what the silent server would send after is not
+    # (a long stall, not a short pause: a loaded machine must not decide the outcome).
+    gemini.enqueue([text("a"), text("b"), stall(30), text("c"), finish()])
+    c = make_client(gemini, timeout=3000)  # ms, for the whole stream
     chunks, exc = await collect(c)
     await c.aio.aclose()
     assert answer_of(chunks) == "ab"

@@ -232,7 +232,8 @@ def test_the_message_tree_migration_turns_every_chat_into_one_unchanged_path(
                 chat_id: current_page(session=session, chat_id=chat_id, limit=100)
                 for chat_id in (1, 2, 3)
             }
-        command.downgrade(alembic_config(engine), _revision_before("0005"))
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), _revision_before("0005"))
         with engine.connect() as connection:
             kept = connection.execute(text("SELECT count(*) FROM messages")).scalar_one()
         engine.dispose()
