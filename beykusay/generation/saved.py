@@ -10,8 +10,7 @@ from beykusay.db import in_session
 from beykusay.events import final_event
 from beykusay.models import STREAMING
 from beykusay.relayed import Saved
-from beykusay.schemas import message_json
-from beykusay.services import instances
+from beykusay.services import instances, tree
 
 
 async def saved_answer(message_id: int) -> Saved | None:
@@ -21,7 +20,9 @@ async def saved_answer(message_id: int) -> Saved | None:
         message = instances.saved_answer(session=session, message_id=message_id)
         if message is None:
             return None
-        final = None if message.status == STREAMING else final_event(message_json(message))
+        if message.status == STREAMING:
+            return Saved(thinking=message.thinking or "", text=message.content, final=None)
+        final = final_event(tree.message_out(session=session, message=message))
         return Saved(thinking=message.thinking or "", text=message.content, final=final)
 
     return await asyncio.to_thread(in_session, load)

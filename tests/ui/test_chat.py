@@ -111,7 +111,8 @@ async def test_the_model_picker_offers_three_models_and_sticks_to_the_chat(
 
 async def test_stop_keeps_what_arrived(user: User, register: Register) -> None:
     await register()
-    use_provider(ScriptedProvider(["Alpha ", "beta "] + ["gamma "] * 200, delay=0.02))
+    pieces = ["Alpha ", "beta "] + ["gamma "] * 200
+    use_provider(ScriptedProvider(pieces, delay=0.02))
     await send(user, "Go slowly")
     await user.should_see("Alpha", retries=100)
     user.find(marker="stop").click()
@@ -119,7 +120,10 @@ async def test_stop_keeps_what_arrived(user: User, register: Register) -> None:
     await user.should_see("Stopped")
     saved = messages_of(newest_chat().id or 0)
     assert saved[-1]["status"] == "stopped"
-    assert saved[-1]["content"].startswith("Alpha beta")
+    # what had arrived when Stop was pressed, and no more than the model would have said
+    kept = saved[-1]["content"]
+    assert kept.startswith("Alpha ") and "".join(pieces).startswith(kept)
+    assert len(kept) < len("".join(pieces))
 
 
 async def test_regenerate_shows_the_new_answer_and_keeps_the_old_one(

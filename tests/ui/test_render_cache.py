@@ -13,11 +13,12 @@ from sqlmodel import select
 
 from beykusay import render
 from beykusay.db import new_session
-from beykusay.models import Message
+from beykusay.models import Chat, Message
 from beykusay.render import render_markdown
 from beykusay.render_cache import CACHE, HtmlCache, render_now, version_key
 from beykusay.schemas import SettingsUpdate
 from beykusay.services import operations
+from tests.seeding import add_path
 from tests.ui.conftest import Register
 
 ANSWER = """Answer {n} with **markdown**, a table and code.
@@ -36,18 +37,23 @@ def answer_{n}() -> int:
 
 
 def seed(chat_id: int, count: int) -> None:
-    with new_session() as session:
-        for n in range(count):
-            session.add(Message(chat_id=chat_id, role="user", content=f"Question {n}"))
-            session.add(
-                Message(
-                    chat_id=chat_id,
-                    role="assistant",
-                    content=ANSWER.format(n=n),
-                    thinking=f"Thinking about *{n}*" if n % 2 else None,
-                    model="BeykusChat",
-                )
+    """``count`` questions and answers as the chat's one path."""
+    rows: list[Message] = []
+    for n in range(count):
+        rows.append(Message(chat_id=chat_id, role="user", content=f"Question {n}"))
+        rows.append(
+            Message(
+                chat_id=chat_id,
+                role="assistant",
+                content=ANSWER.format(n=n),
+                thinking=f"Thinking about *{n}*" if n % 2 else None,
+                model="BeykusChat",
             )
+        )
+    with new_session() as session:
+        chat = session.get(Chat, chat_id)
+        assert chat is not None
+        add_path(session, chat, rows)
         session.commit()
 
 
