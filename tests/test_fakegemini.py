@@ -43,7 +43,6 @@ from tests.fakegemini import (
     finish,
     http_error,
     meet,
-    pause,
     reply,
     signature,
     stall,
