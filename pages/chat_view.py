@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from nicegui import background_tasks, ui
@@ -119,11 +119,16 @@ class ChatView:
         self.phase = "starting"
         return True
 
-    async def _start(self, starting: Awaitable[LiveAnswer | None]) -> LiveAnswer | None:
-        """Await the start of a claimed answer; the slot is freed if none started."""
+    async def _start(self, ask: Callable[[User], Awaitable[LiveAnswer]]) -> LiveAnswer | None:
+        """Start a claimed answer with ``ask``; if none starts, say why and free the slot."""
         live: LiveAnswer | None = None
         try:
-            live = await starting
+            user = await self._user()
+            if user is not None:
+                try:
+                    live = await ask(user)
+                except ServiceError as exc:
+                    self._notify_failure(exc)
         finally:
             if live is None:
                 self.phase = "idle"
@@ -141,7 +146,7 @@ class ChatView:
     async def _send(self, content: str, *, typed: bool) -> None:
         if not self._claim():
             return
-        live = await self._start(self._send_turn(content))
+        live = await self._start(lambda user: self._send_as(user, content))
         if live is None:
             return
         assert self.chat is not None and self.chat.id is not None
@@ -153,10 +158,7 @@ class ChatView:
         if title := self.sidebar.titles.get(self.chat.id):
             ui.page_title(f"{title} · BeykuSay")
 
-    async def _send_turn(self, content: str) -> LiveAnswer | None:
-        user = await self._user()
-        if user is None:
-            return None
+    async def _send_as(self, user: User, content: str) -> LiveAnswer:
         if self.chat is None:
             self.chat = await asyncio.to_thread(
                 operations.create_chat, self.viewer.user_id, self.model
@@ -164,32 +166,21 @@ class ChatView:
             self.sidebar.current = self.chat.id
             ui.navigate.history.replace(f"/chat/{self.chat.id}")
         assert self.chat.id is not None
-        try:
-            return await self.generation.send(
-                user=user, chat_id=self.chat.id, content=content, model=self.model
-            )
-        except ServiceError as exc:
-            self._notify_failure(exc)
-            return None
+        return await self.generation.send(
+            user=user, chat_id=self.chat.id, content=content, model=self.model
+        )
 
     async def regenerate(self) -> bool:
         if self.chat is None or self.chat.id is None or not self._claim():
             return False
-        live = await self._start(self._regenerate_turn(self.chat.id))
+        chat_id = self.chat.id
+        live = await self._start(
+            lambda user: self.generation.regenerate(user=user, chat_id=chat_id, model=self.model)
+        )
         if live is None:
             return False
         self.follow(self.generation.subscribe_to(live))
         return True
-
-    async def _regenerate_turn(self, chat_id: int) -> LiveAnswer | None:
-        user = await self._user()
-        if user is None:
-            return None
-        try:
-            return await self.generation.regenerate(user=user, chat_id=chat_id, model=self.model)
-        except ServiceError as exc:
-            self._notify_failure(exc)
-            return None
 
     async def edit_and_resend(self, parent_id: int | None, text: str) -> bool:
         """Send ``text`` as a new version of the question that followed ``parent_id``."""
@@ -198,25 +189,16 @@ class ChatView:
             return False
         if not self._claim():
             return False
-        live = await self._start(self._edit_turn(self.chat.id, parent_id, content))
+        chat_id = self.chat.id
+        live = await self._start(
+            lambda user: self.generation.send(
+                user=user, chat_id=chat_id, content=content, model=self.model, parent_id=parent_id
+            )
+        )
         if live is None:
             return False
         self.follow(self.generation.subscribe_to(live))
         return True
-
-    async def _edit_turn(
-        self, chat_id: int, parent_id: int | None, content: str
-    ) -> LiveAnswer | None:
-        user = await self._user()
-        if user is None:
-            return None
-        try:
-            return await self.generation.send(
-                user=user, chat_id=chat_id, content=content, model=self.model, parent_id=parent_id
-            )
-        except ServiceError as exc:
-            self._notify_failure(exc)
-            return None
 
     async def switch_to(self, message_id: int) -> None:
         """Show another version: one switch that returns the new path's latest page."""
