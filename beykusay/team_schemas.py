@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from beykusay.schemas import Password, Text, Username
 
@@ -65,7 +65,14 @@ class UsageOut(BaseModel):
     monthly_token_limit: int | None
 
 
-KeyName = Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+def _stripped_name(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+KeyName = Annotated[Text, StringConstraints(max_length=100), AfterValidator(_stripped_name)]
 
 
 class KeyCreate(BaseModel):
