@@ -91,6 +91,12 @@ def _rows(session: Session, users: list[User]) -> list[UserRow]:
     ]
 
 
+def list_all(*, session: Session) -> tuple[list[UserRow], int]:
+    """Every user, for the operator's command (no actor: it runs on the server's host)."""
+    users = list(session.exec(select(User).order_by(col(User.id))).all())
+    return _rows(session, users), len(users)
+
+
 def list_users(
     *, session: Session, actor_id: int, query: str = "", limit: int = 50, offset: int = 0
 ) -> tuple[list[UserRow], int]:
@@ -157,7 +163,29 @@ def update_user(
     """Change what is given; a new password ends the user's older tokens and sessions."""
     hold_write_lock(session)  # SQLite: one admin change at a time (the last-admin rule)
     actor = require_admin(session, actor_id)
-    target = _target(session, user_id)
+    return change_user(
+        session=session,
+        target=_target(session, user_id),
+        by=f"admin {actor.username}",
+        role=role,
+        status=status,
+        password=password,
+        monthly_token_limit=monthly_token_limit,
+    )
+
+
+def change_user(
+    *,
+    session: Session,
+    target: User,
+    by: str,
+    role: str | None = None,
+    status: str | None = None,
+    password: str | None = None,
+    monthly_token_limit: int | None = UNSET,
+) -> User:
+    """The change itself, for an admin (checked by the caller) or the operator's command."""
+    hold_write_lock(session)
     _keeps_an_admin(session, target, role or target.role, status or target.status)
     changes = []
     if role is not None and role != target.role:
@@ -177,13 +205,22 @@ def update_user(
     session.commit()
     session.refresh(target)
     log.info(
-        "admin %s changed user %s (id %s): %s",
-        actor.username,
+        "%s changed user %s (id %s): %s",
+        by,
         target.username,
         target.id,
         ", ".join(changes) or "nothing",
     )
     return target
+
+
+def find_user(*, session: Session, username: str) -> User:
+    """A user by name (any case), for the operator's command."""
+    key = accounts.username_key(username)
+    user = session.exec(select(User).where(User.username_key == key)).first()
+    if user is None:
+        raise NotFound(f"No user named {username!r}")
+    return user
 
 
 def chat_ids_of(*, session: Session, actor_id: int, user_id: int) -> list[int]:
