@@ -25,7 +25,7 @@ POLICIES = ("open", "approval", "closed")
 CSS = """
 .bk-admin { max-width: 72rem; }
 .bk-admin-row { display: grid; gap: 4px 12px; align-items: center; padding: 8px 12px;
-  grid-template-columns: minmax(10rem, 2fr) repeat(6, minmax(4.5rem, 1fr)) auto;
+  width: 100%; grid-template-columns: minmax(10rem, 2fr) repeat(6, minmax(4.5rem, 1fr)) 10rem;
   border-bottom: 1px solid var(--bk-border); }
 .bk-admin-head { font-size: 12px; color: var(--bk-muted); font-weight: 600; }
 .bk-admin-cell { font-size: 14px; min-width: 0; overflow-wrap: anywhere; }
@@ -36,7 +36,7 @@ CSS = """
 .bk-badge-disabled { color: #b91c1c; border-color: #ef4444; }
 .bk-badge-admin { color: var(--q-primary); border-color: var(--q-primary); }
 @media (max-width: 760px) {
-  .bk-admin-row { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  .bk-admin-row { grid-template-columns: repeat(2, minmax(0, 1fr)); padding: 10px 12px; }
   .bk-admin-head { display: none; }
   .bk-admin-row > .bk-admin-cell:first-child, .bk-admin-actions { grid-column: 1 / -1; }
   .bk-admin-actions { justify-content: flex-start; }

@@ -9,19 +9,21 @@ from sqlmodel import col, select
 
 from beykusay.db import new_session
 from beykusay.models import User
-from beykusay.services import admin, keys, usage
+from beykusay.services import admin, keys, signup, usage
 from beykusay.services.signup import Policy
 from beykusay.team_models import ApiKey
 
 
 def standings(user_ids: set[int]) -> dict[int, tuple[str, int]]:
-    """(status, token version) of each user that still exists, in one query."""
+    """(status, token version) of each user that still exists, in one query; users with
+    an open page count as seen now (written at most once a minute each)."""
     if not user_ids:
         return {}
     with new_session() as session:
         rows = session.exec(
             select(User.id, User.status, User.token_version).where(col(User.id).in_(user_ids))
         ).all()
+        signup.note_seen_many(session, user_ids)
     return {user_id: (status, version) for user_id, status, version in rows if user_id}
 
 
