@@ -27,6 +27,7 @@ def build_app() -> None:
     import pages  # noqa: F401  (registers the @ui.page routes)
     from pages import assets
     from pages.auth import AuthMiddleware
+    from pages.share import NoIndex
 
     settings = get_settings()
     limits = {
@@ -36,6 +37,7 @@ def build_app() -> None:
     }
     route_api_past_pages(app, build_api(**limits))
     app.add_middleware(AuthMiddleware)
+    app.add_middleware(NoIndex)
     # Added last, so it wraps everything: every response gets the headers, even redirects.
     app.add_middleware(Hardening, **limits)
     assets.install()

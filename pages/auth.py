@@ -20,7 +20,7 @@ from beykusay.services import operations
 # (matched on whole path segments, so `/loginx` or `/apix` are private like any page).
 # `/_nicegui_ws` is the websocket, with its long-polling fallback over plain HTTP.
 PUBLIC_PAGES = frozenset({"/", "/login", "/register", "/favicon.ico", "/openapi.json"})
-PUBLIC_ROOTS = ("/api", "/docs", "/_nicegui", "/_nicegui_ws")
+PUBLIC_ROOTS = ("/api", "/docs", "/_nicegui", "/_nicegui_ws", "/share")
 
 
 def is_public(path: str) -> bool:

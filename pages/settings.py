@@ -16,6 +16,7 @@ from pages import auth
 from pages.auth import get_viewer
 from pages.composer import model_options
 from pages.frame import frame, is_demo
+from pages.transfer import transfer_section
 
 
 def _section(title: str) -> ui.column:
@@ -148,6 +149,8 @@ async def settings_page() -> RedirectResponse | None:
             ui.button(t("change_password"), on_click=change).props("unelevated no-caps").mark(
                 "change-password"
             )
+
+        transfer_section(viewer)
 
         with _section(t("account")):
             ui.label(t("signed_in_as", name=user.username)).classes("bk-muted")

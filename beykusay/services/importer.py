@@ -39,7 +39,13 @@ NOT_EITHER = (
 
 
 class ImportFailed(ServiceError):
+    """The file cannot be imported; ``reason`` says what is wrong and where."""
+
     status_code = 422
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Nothing was imported. {reason}")
+        self.reason = reason
 
 
 class ImportTooLarge(ServiceError):
@@ -220,7 +226,7 @@ def _ours(items: Iterator[Any]) -> Iterator[ImportedChat | tuple[str, str]]:
 def _failure(kind: str, index: int, data: Any, exc: FormatError) -> str:
     title = _title(data)
     named = f' "{title}"' if title else ""
-    return f"Nothing was imported. {kind} {index}{named}: {exc}"
+    return f"{kind} {index}{named}: {exc}"
 
 
 def _short(exc: Exception) -> str:
