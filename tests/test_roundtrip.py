@@ -5,6 +5,7 @@ ChatGPT converter keeps every branch of random mappings."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -171,3 +172,31 @@ def test_every_visible_chatgpt_node_becomes_one_message_under_its_parent(
         assert message.parent == (None if parent == "root" else parent)
         assert message.content == mapping[message.key]["message"]["content"]["parts"][0]
     assert chat.leaf == conversation["current_node"]
+
+
+def test_exports_and_shares_list_attachments_by_name_only(
+    user_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A message's files appear by name in the Markdown, with their metadata in the
+    JSON, and by name and kind in a share; never their contents."""
+    from beykusay.services import sharing
+
+    files = [{"name": "отчёт.pdf", "kind": "pdf", "mime_type": "application/pdf", "size": 9}]
+    with new_session() as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        message = ImportedMessage(key=1, parent=None, role="user", content="See", created_at=T0)
+        chat = add_chat(session=session, user=user, chat=ImportedChat("F", None, T0, T0, [message]))
+        session.commit()
+        first = chat.current_leaf_id or 0
+
+        def listed(*, session: object, message_ids: list[int]) -> dict[int, list[dict]]:
+            return {first: files} if first in message_ids else {}
+
+        monkeypatch.setattr(export, "attachments_of", listed)
+        monkeypatch.setattr(sharing, "attachments_of", listed)
+        assert "Attachments: `отчёт.pdf`" in export.export_markdown(session=session, chat=chat)
+        exported = json.loads(export.export_json(session=session, chat=chat))
+        assert exported["chats"][0]["messages"][0]["attachments"] == files
+        snapshot = sharing.snapshot_of(session=session, chat=chat)
+        assert snapshot["messages"][0]["attachments"] == [{"name": "отчёт.pdf", "kind": "pdf"}]

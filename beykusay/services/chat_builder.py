@@ -1,20 +1,19 @@
 """Writing a whole chat tree at once (imports and copies of shared chats).
 
-The tree arrives as plain values with keys of the caller's choosing; it is written
-level by level (one multi-row insert per depth, ids read back in order), so a long
-import costs a few statements per chat, not one per message. Nothing is committed:
+The tree arrives as plain values with keys of the caller's choosing; it is written in
+two statements whatever its size: one multi-row insert (ids read back in order), then
+one batched update linking each message to its parent. Nothing is committed:
 the caller decides the transaction.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert
-from sqlmodel import Session
+from sqlalchemy import bindparam, insert, update
+from sqlmodel import Session, col, select
 
 from beykusay.catalog import DEFAULT_MODEL, MODELS
 from beykusay.models import Chat, Message, User
@@ -45,6 +44,21 @@ class ImportedChat:
     updated_at: datetime
     messages: list[ImportedMessage] = field(default_factory=list)
     leaf: Hashable | None = None  # the end of the current path (None: the newest leaf)
+
+
+def _insert(session: Session, chat_id: int | None, values: list[dict[str, object]]) -> list[int]:
+    """Insert the rows; their new ids in the same order."""
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite cannot return ids in order from a multi-row insert, and SQLAlchemy would
+        # fall back to one statement a row. Its executemany inserts row after row, so the
+        # new chat's ids, read back in order, are the rows' in order.
+        session.execute(insert(Message), values)
+        found = session.exec(
+            select(Message.id).where(Message.chat_id == chat_id).order_by(col(Message.id))
+        ).all()
+        return [message_id or 0 for message_id in found]
+    statement = insert(Message).returning(Message.id, sort_by_parameter_order=True)
+    return list(session.execute(statement, values).scalars().all())
 
 
 def depths(messages: Sequence[ImportedMessage]) -> dict[Hashable, int]:
@@ -85,16 +99,13 @@ def add_chat(*, session: Session, user: User, chat: ImportedChat) -> Chat:
     )
     session.add(row)
     session.flush()
-    levels: dict[int, list[ImportedMessage]] = defaultdict(list)
-    for message, depth in zip(chat.messages, _depth_list(chat.messages), strict=True):
-        levels[depth].append(message)
+    found = depths(chat.messages)
+    ordered = sorted(chat.messages, key=lambda m: found[m.key])  # stable: versions keep order
     ids: dict[Hashable, int] = {}
-    for depth in sorted(levels):
-        level = levels[depth]
+    if ordered:
         values = [
             {
                 "chat_id": row.id,
-                "parent_id": None if m.parent is None else ids[m.parent],
                 "role": m.role,
                 "content": m.content,
                 "thinking": m.thinking,
@@ -105,18 +116,22 @@ def add_chat(*, session: Session, user: User, chat: ImportedChat) -> Chat:
                 "created_at": m.created_at,
                 "updated_at": m.created_at,
             }
-            for m in level
+            for m in ordered
         ]
-        statement = insert(Message).returning(Message.id, sort_by_parameter_order=True)
-        new_ids = session.execute(statement, values).scalars().all()
-        ids.update(zip((m.key for m in level), new_ids, strict=True))
+        ids = dict(zip((m.key for m in ordered), _insert(session, row.id, values), strict=True))
+        links = [
+            {"row": ids[m.key], "parent": ids[m.parent]} for m in ordered if m.parent is not None
+        ]
+        if links:  # one statement for every link (a message's parent exists by now)
+            table = Message.__table__  # type: ignore[attr-defined]
+            session.execute(
+                update(table)
+                .where(table.c.id == bindparam("row"))
+                .values(parent_id=bindparam("parent")),
+                links,
+            )
     leaf = chat.leaf if chat.leaf in ids else newest_leaf(chat.messages)
     row.current_leaf_id = ids[leaf] if leaf is not None else None
     session.add(row)
     session.flush()
     return row
-
-
-def _depth_list(messages: Sequence[ImportedMessage]) -> list[int]:
-    found = depths(messages)
-    return [found[m.key] for m in messages]
