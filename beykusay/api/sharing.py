@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from beykusay.api.chats import chat_out
 from beykusay.api.deps import CurrentUser, OwnedChat, SessionDep, StateDep
-from beykusay.api.docs import AUTH, CHAT, error
+from beykusay.api.docs import AUTH, CHAT, error, invalid
 from beykusay.schemas import ChatOut
 from beykusay.services import export, importer, sharing
 from beykusay.services.sharing import ShareLink
@@ -154,8 +154,9 @@ def export_all(user: CurrentUser) -> StreamingResponse:
     response_model=ImportOut,
     responses={
         **AUTH,
+        400: error("The body is not readable multipart/form-data"),
         413: error("The file is larger than MAX_IMPORT_BYTES"),
-        422: error("Neither format, or malformed: what and where; nothing was imported"),
+        422: invalid("No file, neither format, or malformed (what and where): nothing imported"),
     },
 )
 def import_chats(

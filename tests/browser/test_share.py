@@ -48,7 +48,8 @@ def add_thinking(server: Server, chat_id: int, thinking: str) -> None:
         engine.dispose()
 
 
-def make_link(page: Page, chat_id: int) -> str:
+def make_link(page: Page) -> str:
+    """Share the chat open on the page through its menu's Share dialog; the link."""
     page.locator(".bk-chat-item:has(.bk-chat-more) >> nth=0").hover()
     page.locator(".bk-chat-more").first.click()
     page.get_by_text("Share…", exact=True).click()
@@ -65,13 +66,16 @@ def make_link(page: Page, chat_id: int) -> str:
 def test_a_stranger_reads_a_shared_chat_without_logging_in(
     page: Page, browser: Browser, server: Server
 ) -> None:
+    """A visitor with no account opens the link and reads the chat as the chat page shows
+    it (highlighted code, folded thoughts), in light and dark, marked noindex, with no
+    owner name; after Stop sharing the link says it is gone."""
     name = register(page, server, "sharer")
     chat_id = seed_chat(
         server, name, [("user", "Write a greeting 🙂"), ("assistant", ANSWER)], "Greeting 👋"
     )
     add_thinking(server, chat_id, THOUGHT)
     page.goto(f"{server.url}/chat/{chat_id}")
-    url = make_link(page, chat_id)
+    url = make_link(page)
     keep(shot(page, "share-dialog"), "dialog")
 
     for scheme in ("light", "dark"):
@@ -119,12 +123,13 @@ def test_a_stranger_reads_a_shared_chat_without_logging_in(
 def test_a_signed_in_visitor_continues_in_their_chats(
     page: Page, browser: Browser, server: Server
 ) -> None:
+    """A signed-in visitor clicks Continue in my chats and lands in a copy of their own."""
     name = register(page, server, "owner")
     chat_id = seed_chat(
         server, name, [("user", "Shared question"), ("assistant", "Shared answer")], "To copy"
     )
     page.goto(f"{server.url}/chat/{chat_id}")
-    url = make_link(page, chat_id)
+    url = make_link(page)
     other = browser.new_context()
     try:
         visitor = other.new_page()
@@ -141,6 +146,8 @@ def test_a_signed_in_visitor_continues_in_their_chats(
 
 
 def test_importing_a_chatgpt_export_in_settings(page: Page, server: Server, tmp_path: Path) -> None:
+    """Settings → Import chats takes ChatGPT's .zip and says what came in; a broken file
+    says where it is broken and adds nothing; the imported chat shows its photo note."""
     register(page, server, "importer")
     page.goto(server.url + "/settings")
     section = page.locator(".bk-card", has_text="Export and import")
@@ -152,6 +159,7 @@ def test_importing_a_chatgpt_export_in_settings(page: Page, server: Server, tmp_
     expect(result.first).to_have_text(
         "2 chats imported, 1 skipped: Nothing here (no messages to import)", timeout=30_000
     )
+    expect(section.locator(".q-linear-progress")).to_be_visible()
     keep(shot(page, "import-done", full_page=True), "import-done")
     broken = tmp_path / "conversations.json"
     bad = cg.sample()
