@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(5.0, ge=0)
     demo_delay: float = Field(0.04, ge=0)
     max_body_bytes: int = Field(256 * 1024, ge=1024)
+    max_import_bytes: int = Field(200 * 1024 * 1024, ge=1024)
     send_max_per_window: int = Field(30, ge=1)
     send_window_seconds: float = Field(60.0, gt=0)
     max_answers_per_user: int = Field(3, ge=1)
@@ -123,6 +124,10 @@ class Settings(BaseSettings):
     def token_signing_key(self) -> str:
         """The key that signs and checks login tokens (JWTs)."""
         return derive_key(self._secret(), "access-token")
+
+    def share_link_key(self) -> str:
+        """The key that turns a share's stored nonce into its link token."""
+        return derive_key(self._secret(), "share-link")
 
     def storage_secret(self) -> str:
         """The key that signs NiceGUI's browser-session cookie."""

@@ -1,4 +1,7 @@
-"""HTTP hardening as one pure ASGI middleware: security headers and a request body limit.
+"""HTTP hardening as one pure ASGI middleware: security headers and request body limits.
+
+JSON and other bodies are held to ``max_body_bytes``; file uploads (multipart/form-data)
+to ``max_multipart_bytes``, and each upload route checks its own file limit.
 
 Pure ASGI (not BaseHTTPMiddleware) so streamed answers pass through untouched.
 """
@@ -44,9 +47,12 @@ class BodyTooLarge(Exception):
 
 
 class Hardening:
-    def __init__(self, app: ASGIApp, max_body_bytes: int = 256 * 1024) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int = 256 * 1024, max_multipart_bytes: int = 0
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_multipart_bytes = max(max_multipart_bytes, max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -58,9 +64,10 @@ class Hardening:
         if scope.get("scheme") == "https":
             headers.append((b"strict-transport-security", b"max-age=31536000"))
 
+        limit = self.max_multipart_bytes if _is_multipart(scope) else self.max_body_bytes
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_body_bytes:
-            await self._too_large(send, headers)
+        if declared is not None and declared > limit:
+            await self._too_large(send, headers, limit)
             return
 
         received = 0
@@ -71,7 +78,7 @@ class Hardening:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     raise BodyTooLarge
             return message
 
@@ -88,12 +95,10 @@ class Hardening:
             await self.app(scope, limited_receive, send_with_headers)
         except BodyTooLarge:
             if not started:
-                await self._too_large(send, headers)
+                await self._too_large(send, headers, limit)
 
-    async def _too_large(self, send: Send, headers: list[tuple[bytes, bytes]]) -> None:
-        body = json.dumps(
-            {"detail": f"Request body too large (limit {self.max_body_bytes} bytes)"}
-        ).encode()
+    async def _too_large(self, send: Send, headers: list[tuple[bytes, bytes]], limit: int) -> None:
+        body = json.dumps({"detail": f"Request body too large (limit {limit} bytes)"}).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -106,6 +111,13 @@ class Hardening:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _is_multipart(scope: dict[str, Any]) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            return value.lower().startswith(b"multipart/form-data")
+    return False
 
 
 def _content_length(scope: dict[str, Any]) -> int | None:

@@ -102,4 +102,22 @@ class Instance(SQLModel, table=True):
     heartbeat_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class Share(SQLModel, table=True):
+    """A chat's public link: a snapshot of its current path, readable by its token."""
+
+    __tablename__ = "shares"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("chats.id", ondelete="CASCADE"), nullable=False, unique=True
+        )
+    )
+    nonce: str = Field(max_length=64)  # the token is derived from it with the server's key
+    token_hash: str = Field(max_length=64, unique=True)  # sha256 of the token, for look-ups
+    snapshot: str = Field(sa_type=Text)  # the shared path as JSON
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    shared_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # last snapshot
+
+
 from beykusay.team_models import ApiKey, AppSetting, UsageDay  # noqa: E402, F401  (their tables)

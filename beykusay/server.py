@@ -27,12 +27,19 @@ def build_app() -> None:
     import pages  # noqa: F401  (registers the @ui.page routes)
     from pages import assets, session_guard
     from pages.auth import AuthMiddleware
+    from pages.share import NoIndex
 
     settings = get_settings()
-    route_api_past_pages(app, build_api(max_body_bytes=settings.max_body_bytes))
+    limits = {
+        "max_body_bytes": settings.max_body_bytes,
+        # an import's file plus its multipart envelope; the import route checks the file
+        "max_multipart_bytes": settings.max_import_bytes + 64 * 1024,
+    }
+    route_api_past_pages(app, build_api(**limits))
     app.add_middleware(AuthMiddleware)
+    app.add_middleware(NoIndex)
     # Added last, so it wraps everything: every response gets the headers, even redirects.
-    app.add_middleware(Hardening, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(Hardening, **limits)
     assets.install()
     app.on_startup(start)
     app.on_shutdown(stop)

@@ -1,4 +1,4 @@
-"""NiceGUI pages: landing, login/register, chat, settings."""
+"""NiceGUI pages: landing, login/register, chat, settings, shared chats."""
 
 from pages import (  # noqa: F401  (each registers its @ui.page routes)
     admin,
@@ -7,4 +7,5 @@ from pages import (  # noqa: F401  (each registers its @ui.page routes)
     login,
     pending,
     settings,
+    share,
 )

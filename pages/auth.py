@@ -22,7 +22,7 @@ from pages import session_guard
 # (matched on whole path segments, so `/loginx` or `/apix` are private like any page).
 # `/_nicegui_ws` is the websocket, with its long-polling fallback over plain HTTP.
 PUBLIC_PAGES = frozenset({"/", "/login", "/register", "/pending", "/favicon.ico", "/openapi.json"})
-PUBLIC_ROOTS = ("/api", "/docs", "/_nicegui", "/_nicegui_ws")
+PUBLIC_ROOTS = ("/api", "/docs", "/_nicegui", "/_nicegui_ws", "/share")
 
 
 def is_public(path: str) -> bool:

@@ -17,6 +17,7 @@ from pages.auth import get_viewer
 from pages.composer import model_options
 from pages.frame import frame, is_demo
 from pages.settings_team import keys_panel, usage_panel, v1_base_url
+from pages.transfer import transfer_section
 
 
 def _section(title: str) -> ui.column:
@@ -152,6 +153,8 @@ async def settings_page() -> RedirectResponse | None:
             ui.button(t("change_password"), on_click=change).props("unelevated no-caps").mark(
                 "change-password"
             )
+
+        transfer_section(viewer)
 
         with _section(t("account")):
             ui.label(t("signed_in_as", name=user.username)).classes("bk-muted")

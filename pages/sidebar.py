@@ -16,6 +16,7 @@ from beykusay.services import operations
 from beykusay.services.errors import NotFound
 from beykusay.state import get_state
 from pages.auth import Viewer
+from pages.share_dialog import chat_menu_items
 from pages.widgets import Pacer
 
 PAGE = 50
@@ -107,6 +108,7 @@ class Sidebar:
                     ui.menu_item(t("rename"), lambda c=chat: self.rename(c)).mark(
                         f"rename-{chat.id}"
                     )
+                    chat_menu_items(self.viewer, chat)
                     ui.menu_item(t("delete"), lambda c=chat: self.confirm_delete(c)).mark(
                         f"delete-{chat.id}"
                     )

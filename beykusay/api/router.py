@@ -7,12 +7,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from beykusay import __version__
-from beykusay.api import accounts, admin, chats, messages, meta, team
+from beykusay.api import accounts, admin, chats, messages, meta, sharing, team
 from beykusay.hardening import Hardening
 from beykusay.services.errors import ServiceError
 
 api_router = APIRouter(prefix="/api")
-for module in (accounts, chats, messages, meta, team, admin):
+for module in (accounts, chats, messages, meta, sharing, team, admin):
     api_router.include_router(module.router)
 
 
@@ -33,7 +33,7 @@ async def validation_error_handler(_request: Request, exc: Exception) -> JSONRes
     return JSONResponse({"detail": errors}, status_code=422)
 
 
-def build_api(*, max_body_bytes: int) -> FastAPI:
+def build_api(*, max_body_bytes: int, max_multipart_bytes: int = 0) -> FastAPI:
     """The REST API as an app of its own, with its docs at /docs and /openapi.json."""
     api = FastAPI(
         title="BeykuSay API",
@@ -44,5 +44,7 @@ def build_api(*, max_body_bytes: int) -> FastAPI:
     api.include_router(api_router)
     api.add_exception_handler(ServiceError, service_error_handler)
     api.add_exception_handler(RequestValidationError, validation_error_handler)
-    api.add_middleware(Hardening, max_body_bytes=max_body_bytes)
+    api.add_middleware(
+        Hardening, max_body_bytes=max_body_bytes, max_multipart_bytes=max_multipart_bytes
+    )
     return api
