@@ -29,6 +29,7 @@ _LAST_INLINE = re.compile(
 # anything; its links open in a new tab.
 _ENTRY_HEAD = (
     '<!doctype html><html><head><meta charset="utf-8">'
+    '<meta name="color-scheme" content="{scheme}">'
     '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
     "style-src 'unsafe-inline'; img-src data:; font-src data:\">"
     '<base target="_blank">'
@@ -131,9 +132,18 @@ def sources_html(message: Mapping[str, Any], *, heading: str, searched: str) -> 
     return sanitize(out)
 
 
-def entry_point_document(rendered: str) -> str:
-    """Gemini's search entry point as the ``srcdoc`` of a sandboxed frame."""
-    return _ENTRY_HEAD + rendered + "</body></html>"
+_SCHEME = re.compile(r"\(\s*prefers-color-scheme\s*:\s*(light|dark)\s*\)", re.IGNORECASE)
+_ALWAYS, _NEVER = "(min-width: 0px)", "(not (min-width: 0px))"
+
+
+def entry_point_document(rendered: str, scheme: str = "light") -> str:
+    """Gemini's search entry point as the ``srcdoc`` of a sandboxed frame, in ``scheme``.
+
+    Its CSS picks light or dark by ``prefers-color-scheme``, which inside a frame follows
+    the system, not the app's theme: those conditions are fixed to the theme asked for.
+    """
+    themed = _SCHEME.sub(lambda m: _ALWAYS if m.group(1).lower() == scheme else _NEVER, rendered)
+    return _ENTRY_HEAD.replace("{scheme}", scheme) + themed + "</body></html>"
 
 
 def render_part(message: Mapping[str, Any], part: str, copy_label: str = "Copy") -> str:

@@ -26,7 +26,7 @@ class WebSearchToggle:
         self.viewer = viewer
         self.value = False
         self.on_change: Callable[[bool], Awaitable[Any]] | None = None
-        self.button = ui.button(icon="travel_explore", on_click=self._toggle)
+        self.button = ui.button(icon="travel_explore", on_click=self._toggle, color=None)
         self.button.props("flat round dense").classes("bk-globe").mark("web-search")
         self._show()
 
@@ -63,12 +63,14 @@ def show_sources(root: ui.element, message: dict[str, Any], viewer: Viewer) -> N
         return
     with root, ui.column().classes("bk-sources w-full gap-1").mark("sources"):
         if listed:
-            ui.html(listed, sanitize=True)  # escaped, passed nh3; DOMPurify as a second wall
-        if entry:
-            frame = ui.element("iframe").classes("bk-entry-point").mark("search-entry-point")
+            # Built from escaped text and passed through nh3 here; DOMPurify in the browser
+            # would drop the links' target and rel, which nh3 set.
+            ui.html(listed, sanitize=False)
+        for scheme in ("light", "dark") if entry else ():  # the theme shows one of them
+            frame = ui.element("iframe").classes(f"bk-entry-point bk-entry-{scheme}")
+            frame.mark("search-entry-point")
             # Set as values, never parsed as props: the document is Gemini's HTML.
-            frame.props["srcdoc"] = entry_point_document(entry)
+            frame.props["srcdoc"] = entry_point_document(entry, scheme)
             frame.props["sandbox"] = SANDBOX
             frame.props["title"] = viewer.t("search_suggestions")
             frame.props["referrerpolicy"] = "no-referrer"
-            frame.props["loading"] = "lazy"

@@ -7,7 +7,9 @@ from beykusay.grounding import Citation, Grounding, Source
 SEARCHED = """
 **Web search (demo).** Nothing was searched: these two sources are made-up examples \
 that show how a grounded answer looks.
+
 The first example source supports this sentence.
+
 The second example source supports this one, and so does the first.
 """
 
