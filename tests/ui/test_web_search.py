@@ -109,3 +109,43 @@ async def test_a_searching_answer_says_so_until_its_text_arrives(
     provider.go.set()
     await user.should_see("Found it.", retries=200)
     await user.should_not_see(marker="searching", retries=100)
+
+
+class Recorder:
+    """Answers at once, noting whether each answer was asked to search."""
+
+    name = "demo"
+
+    def __init__(self) -> None:
+        self.asked: list[bool] = []
+
+    async def stream(self, request: GenerationRequest) -> AsyncIterator[ProviderEvent]:
+        self.asked.append(request.web_search)
+        yield AnswerText(f"Answer {len(self.asked)}.")
+        yield Finish("STOP")
+
+
+async def test_regenerate_and_edit_ask_the_way_the_globe_is_now(
+    user: User, register: Register
+) -> None:
+    """The globe decides each answer when it is asked: a regeneration after switching it
+    off does not search, an edit after switching it on again does."""
+    await register()
+    provider = Recorder()
+    use_provider(provider)
+    user.find(marker="web-search").click()
+    await eventually(lambda: globe(user).props["aria-pressed"] == "true")
+    await send(user, "first")
+    await user.should_see("Answer 1.", retries=200)
+    user.find(marker="web-search").click()
+    await eventually(lambda: not newest_chat().web_search)
+    await user.should_see(marker="regenerate", retries=200)
+    user.find(marker="regenerate").click()
+    await user.should_see("Answer 2.", retries=200)
+    user.find(marker="web-search").click()
+    await eventually(lambda: newest_chat().web_search)
+    user.find(marker="edit").click()
+    user.find(marker="edit-input").clear().type("first, again")
+    user.find(marker="edit-send").click()
+    await user.should_see("Answer 3.", retries=200)
+    assert provider.asked == [True, False, True]
