@@ -54,6 +54,10 @@ def grounded_chat(page: Page, server: Server) -> int:
 def test_a_grounded_answer_shows_markers_sources_and_suggestions(
     page: Page, server: Server
 ) -> None:
+    """A saved grounded answer: markers after the cited paragraph and list (none in the
+    code), each opening its source in a new tab without an opener; the Sources list with
+    titles and domains and no favicons; the queries; Google's suggestion chips in their
+    sandboxed frame, light, then dark after switching the theme."""
     chat_id = grounded_chat(page, server)
     page.goto(f"{server.url}/chat/{chat_id}")
     answer = page.locator(".bk-answer").last
@@ -101,6 +105,8 @@ def test_a_grounded_answer_shows_markers_sources_and_suggestions(
 
 
 def test_the_globe_asks_the_demo_for_its_example_sources(page: Page, server: Server) -> None:
+    """Offline: the globe lights up when switched on, the demo answer shows its two labelled
+    example sources with markers, and after a reload the globe is still on."""
     register(page, server, "globe")
     globe = page.locator(".bk-globe")
     expect(globe).to_have_attribute("aria-pressed", "false")
