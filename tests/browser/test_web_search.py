@@ -62,6 +62,7 @@ def test_a_grounded_answer_shows_markers_sources_and_suggestions(
     page.goto(f"{server.url}/chat/{chat_id}")
     answer = page.locator(".bk-answer").last
     markers = answer.locator("a.bk-cite")
+    expect(markers.first).to_be_visible(timeout=20_000)
     # after each block holding a cited span's end, its sources once each, in order: the
     # paragraph's two spans, then the list's two
     expect(markers).to_have_count(4)
@@ -119,10 +120,11 @@ def test_the_globe_asks_the_demo_for_its_example_sources(page: Page, server: Ser
     box.fill("Is there a web?")
     box.press("Enter")
     answer = page.locator(".bk-answer").last
-    expect(answer.locator(".bk-sources")).to_contain_text("demo, not a real search result")
+    sources = answer.locator(".bk-sources")
+    expect(sources).to_contain_text("demo, not a real search result", timeout=60_000)
     expect(answer.locator("a.bk-cite")).to_have_count(3)  # [1], then [1][2]
     answer.locator(".bk-sources").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "search-demo.png"))
     page.reload()
-    expect(page.locator(".bk-globe")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(".bk-globe")).to_have_attribute("aria-pressed", "true", timeout=20_000)
     expect(page.locator(".bk-answer").last.locator("a.bk-cite")).to_have_count(3)
