@@ -142,6 +142,12 @@ EN: dict[str, str] = {
     "server_restarting": "The server is restarting. Please try again in a moment.",
     "unavailable": "Logging in is not possible right now. Please try again in a moment.",
     "too_fast": "You are sending messages too fast. Try again in {seconds} s.",
+    "web_search_on": "Web search is on: answers may search Google and cite sources",
+    "web_search_off": "Web search is off: click to let answers search Google",
+    "searching": "Searching…",
+    "sources": "Sources",
+    "searched_for": "Searched for:",
+    "search_suggestions": "Google Search suggestions",
 }
 
 RU: dict[str, str] = {
@@ -276,6 +282,14 @@ RU: dict[str, str] = {
     "server_restarting": "Сервер перезапускается. Попробуйте через минуту.",
     "unavailable": "Войти сейчас не получается. Попробуйте через минуту.",
     "too_fast": "Вы отправляете сообщения слишком часто. Повторите через {seconds} с.",
+    "web_search_on": (
+        "Поиск в интернете включён: ответы могут искать в Google и ссылаться на источники"
+    ),
+    "web_search_off": "Поиск в интернете выключен: нажмите, чтобы ответы искали в Google",
+    "searching": "Ищу…",
+    "sources": "Источники",
+    "searched_for": "Запросы:",
+    "search_suggestions": "Подсказки Google Поиска",
 }
 
 EN.update(i18n_team.EN)  # the team pages' words live in a module of their own

@@ -43,6 +43,7 @@ class Chat(SQLModel, table=True):
     title: str = Field(max_length=200)
     auto_title: bool = True  # still waiting to be titled from its first message
     model: str = Field(max_length=32)
+    web_search: bool = False  # answers search the web unless a message says otherwise
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # The end of the chat's current path through its message tree (None: no messages).
@@ -87,6 +88,10 @@ class Message(SQLModel, table=True):
     thinking_tokens: int | None = None
     history_omitted: int = 0  # older messages left out of the request to fit the budget
     signature: str | None = Field(default=None, sa_type=Text)  # Gemini thought signature
+    # Web search: sources, citations and queries as JSON (beykusay.grounding.stored), and
+    # Gemini's rendered search entry point (HTML shown in a sandboxed frame).
+    grounding: str | None = Field(default=None, sa_type=Text)
+    search_entry_point: str | None = Field(default=None, sa_type=Text)
     instance_id: str | None = Field(default=None, max_length=64)  # who is generating it
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -38,6 +38,7 @@ class Saved:
     thinking: str
     text: str
     final: Event | None
+    sources: Event | None = None  # the answer's last ``sources`` event, as saved
 
 
 LoadSaved = Callable[[int], Awaitable["Saved | None"]]  # by message id; None: no such message
@@ -69,6 +70,7 @@ class RemoteSubscription:
         self._resync_at: float | None = None  # when to read the database next
         self._heard = asyncio.get_running_loop().time()
         self._failing = False
+        self._last_sources: Event | None = None
 
     # -- what arrives, from the stream or from the database ----------------------------
 
@@ -84,12 +86,16 @@ class RemoteSubscription:
             self._resync_soon()
         elif is_final(event):
             self._end(event)
+        elif kind == "sources":
+            self._sources(event)
         elif kind != "start":
             self.buffer.append(event)  # kinds added later pass through as they are
 
     def apply(self, saved: Saved) -> None:
         """What the database holds: hand out what this follower has not had yet."""
         self._catch_up(saved.thinking, saved.text)
+        if saved.sources is not None and saved.final is None:
+            self._sources(saved.sources)
         if saved.final is not None:
             self._end(saved.final)
 
@@ -120,19 +126,27 @@ class RemoteSubscription:
         self.buffer.append(final)
         self.finished = True
 
+    def _sources(self, event: Event) -> None:
+        """Hand out sources that differ from the last ones handed out (stream or database)."""
+        if event != self._last_sources:
+            self._last_sources = event
+            self.buffer.append(event)
+
     def _resync_soon(self) -> None:
         if self._resync_at is None:
             self._resync_at = asyncio.get_running_loop().time()
 
     def merge_replay(self) -> None:
-        """What was generated so far as the contract allows: start, one thinking, one text."""
+        """What was generated so far as the contract allows: start, one thinking, one text,
+        the latest sources."""
         events = list(self.buffer)
         merged = [e for e in events if e["type"] == "start"][:1]
         for channel in CHANNELS:
             joined = "".join(e["delta"] for e in events if e["type"] == channel)
             if joined:
                 merged.append({"type": channel, "delta": joined})
-        merged += [e for e in events if e["type"] not in ("start", *CHANNELS)]
+        merged += [e for e in events if e["type"] == "sources"][-1:]  # the latest ones
+        merged += [e for e in events if e["type"] not in ("start", "sources", *CHANNELS)]
         self.buffer = deque(merged)
 
     # -- handing events out ---------------------------------------------------------

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from beykusay.render import render_markdown
+from beykusay.citations import render_part
 
 MAX_BYTES = 64 * 1024 * 1024
 PARTS = ("thinking", "content")  # the rendered texts of an answer
@@ -95,7 +95,7 @@ def render_now(
             key = version_key(message, part, copy_label)
             html = cache.get(key)
             if html is None:
-                html = render_markdown(message[part], copy_label)
+                html = render_part(message, part, copy_label)
                 cache.put(key, html)
             parts[part] = html
         rendered[message["id"]] = parts

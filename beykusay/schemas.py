@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from beykusay.catalog import ModelId
+from beykusay.grounding import message_fields
 from beykusay.models import MAX_ID
 
 
@@ -114,6 +115,7 @@ class ChatOut(BaseModel):
     model: ModelId
     created_at: datetime
     updated_at: datetime
+    web_search: bool = False
 
 
 class ChatList(BaseModel):
@@ -124,11 +126,25 @@ class ChatList(BaseModel):
 class ChatCreate(BaseModel):
     title: Title | None = None
     model: ModelId | None = None
+    web_search: bool = False
 
 
 class ChatUpdate(BaseModel):
     title: Title | None = None
     model: ModelId | None = None
+    web_search: bool | None = None
+
+
+class SourceOut(BaseModel):
+    index: int
+    title: str
+    url: str
+
+
+class CitationOut(BaseModel):
+    start: int
+    end: int
+    sources: list[int]
 
 
 class MessageOut(BaseModel):
@@ -150,14 +166,26 @@ class MessageOut(BaseModel):
     parent_id: int | None = None  # the message it follows; None for a first message
     sibling_ids: list[int]  # the versions of this turn (same parent), itself included
     error_code: str | None = None  # a stable name for ``error``'s kind (e.g. "rate_limited")
+    sources: list[SourceOut] = []  # web search (beykusay.grounding): numbered from 1
+    citations: list[CitationOut] = []  # spans of ``content`` in code points, end exclusive
+    search_queries: list[str] = []
+    search_entry_point: str | None = None  # Gemini's rendered search suggestions (HTML)
 
 
-_ROW_FIELDS = tuple(name for name in MessageOut.model_fields if name != "sibling_ids")
+_GROUNDING_FIELDS = ("sources", "citations", "search_queries", "search_entry_point")
+_ROW_FIELDS = tuple(
+    name for name in MessageOut.model_fields if name not in ("sibling_ids", *_GROUNDING_FIELDS)
+)
 
 
 def message_json(message: object, *, sibling_ids: list[int]) -> dict[str, Any]:
     """A message (a table row) and its versions as the API shows them, ready for JSON."""
     fields = {name: getattr(message, name) for name in _ROW_FIELDS}
+    fields.update(
+        message_fields(
+            getattr(message, "grounding", None), getattr(message, "search_entry_point", None)
+        )
+    )
     return MessageOut.model_validate({**fields, "sibling_ids": sibling_ids}).model_dump(mode="json")
 
 
@@ -172,6 +200,7 @@ class MessageCreate(BaseModel):
     # Absent: follow the current leaf. An answer on the current path, or null for the
     # top: the message becomes a new version of the question that followed it.
     parent_id: MessageId | None = None
+    web_search: bool | None = None  # for this answer; absent or null: the chat's setting
 
 
 class BranchTo(BaseModel):
@@ -180,6 +209,7 @@ class BranchTo(BaseModel):
 
 class Regenerate(BaseModel):
     model: ModelId | None = None
+    web_search: bool | None = None  # for this answer; absent or null: the chat's setting
 
 
 class Exchange(BaseModel):

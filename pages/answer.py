@@ -10,9 +10,11 @@ from nicegui import ui
 
 from beykusay import i18n
 from beykusay.catalog import MODELS
+from beykusay.citations import render_part
 from pages.auth import Viewer
-from pages.markdown_view import LiveMarkdown, rendered_markdown, static_markdown
+from pages.markdown_view import LiveMarkdown, rendered_markdown
 from pages.versions import SwitchAction, VersionSwitcher, version_switcher
+from pages.web_search import show_sources
 from pages.widgets import copy_to_clipboard, hint, icon_button, typing_dots
 
 Action = Callable[[], Awaitable[Any]]
@@ -135,12 +137,13 @@ class AnswerView:
         if self.body is not None:
             self.body.finish()
         final = message.get("content") or ""
-        if final != self.content and self.body_slot is not None:
+        cited = bool(message.get("citations"))  # markers go in once the answer is whole
+        if (final != self.content or cited) and self.body_slot is not None:
             # never show less (or other) than what was saved
             self.body_slot.clear()
             if final:
                 with self.body_slot:
-                    static_markdown(final, copy_label=self.viewer.t("copy"))
+                    rendered_markdown(render_part(message, "content", self.viewer.t("copy")))
         if self.expansion is not None:
             self.expansion.close()
             self.expansion.classes(remove="bk-thinking")
@@ -197,6 +200,7 @@ class AnswerView:
             with self.root, ui.row().classes("bk-status items-center gap-1"):
                 ui.icon("history_toggle_off", size="16px")
                 ui.label(t("history_trimmed", count=omitted)).mark("history-trimmed")
+        show_sources(self.root, message, self.viewer)
         label = MODELS[self.model].label if self.model in MODELS else ""
         if self.status == "stopped":
             label = f"{label} · {t('stopped')}" if label else t("stopped")

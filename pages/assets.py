@@ -14,7 +14,9 @@ THEMES = ("light", "dark", "auto")
 
 @cache
 def _shared_head() -> str:
-    css = (STATIC / "beykusay.css").read_text(encoding="utf-8")
+    css = "\n".join(
+        (STATIC / name).read_text(encoding="utf-8") for name in ("beykusay.css", "sources.css")
+    )
     js = "\n".join(
         (STATIC / name).read_text(encoding="utf-8") for name in ("beykusay.js", "highlight.js")
     )

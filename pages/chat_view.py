@@ -26,6 +26,7 @@ from pages.auth import Viewer
 from pages.composer import Composer
 from pages.sidebar import Sidebar
 from pages.thread import Thread
+from pages.web_search import show_searching
 
 PAGE = 30  # messages shown when a chat opens, and loaded per step back
 FLUSH_INTERVAL = 0.1  # at most ten screen updates a second per answer
@@ -73,6 +74,8 @@ class ChatView:
             on_stop=self.stop,
             on_model=self.set_model,
         )
+        self.composer.web_search.set(bool(chat and chat.web_search))
+        self.composer.web_search.on_change = self.set_web_search
         self.client = ui.context.client
         self.client.on_delete(self.close)
 
@@ -162,13 +165,17 @@ class ChatView:
     async def _send_as(self, user: User, content: str) -> LiveAnswer:
         if self.chat is None:
             self.chat = await asyncio.to_thread(
-                operations.create_chat, self.viewer.user_id, self.model
+                operations.create_chat, self.viewer.user_id, self.model, self.web_search
             )
             self.sidebar.current = self.chat.id
             ui.navigate.history.replace(f"/chat/{self.chat.id}")
         assert self.chat.id is not None
         return await self.generation.send(
-            user=user, chat_id=self.chat.id, content=content, model=self.model
+            user=user,
+            chat_id=self.chat.id,
+            content=content,
+            model=self.model,
+            web_search=self.web_search,
         )
 
     async def regenerate(self) -> bool:
@@ -176,7 +183,9 @@ class ChatView:
             return False
         chat_id = self.chat.id
         live = await self._start(
-            lambda user: self.generation.regenerate(user=user, chat_id=chat_id, model=self.model)
+            lambda user: self.generation.regenerate(
+                user=user, chat_id=chat_id, model=self.model, web_search=self.web_search
+            )
         )
         if live is None:
             return False
@@ -193,7 +202,12 @@ class ChatView:
         chat_id = self.chat.id
         live = await self._start(
             lambda user: self.generation.send(
-                user=user, chat_id=chat_id, content=content, model=self.model, parent_id=parent_id
+                user=user,
+                chat_id=chat_id,
+                content=content,
+                model=self.model,
+                parent_id=parent_id,
+                web_search=self.web_search,
             )
         )
         if live is None:
@@ -250,6 +264,18 @@ class ChatView:
         if self.chat is not None and self.chat.id is not None and self.chat.model != model:
             self.chat = await asyncio.to_thread(
                 operations.update_chat, self.viewer.user_id, self.chat.id, model=model
+            )
+
+    @property
+    def web_search(self) -> bool:
+        """Whether the next answer searches the web: the globe as it is now."""
+        return self.composer.web_search.value
+
+    async def set_web_search(self, on: bool) -> None:
+        """The globe was switched: the chat remembers it (a new chat, once it exists)."""
+        if self.chat is not None and self.chat.id is not None and self.chat.web_search != on:
+            self.chat = await asyncio.to_thread(
+                operations.update_chat, self.viewer.user_id, self.chat.id, web_search=on
             )
 
     async def load_older(self) -> None:
@@ -335,6 +361,8 @@ class ChatView:
                 kind = event["type"]
                 if kind == "start":
                     answer = self.thread.begin_answer(event, self.model)
+                    if event.get("web_search"):
+                        show_searching(answer)
                     continue
                 assert answer is not None
                 if kind == "thinking":

@@ -9,6 +9,7 @@ from nicegui import ui
 
 from beykusay.catalog import MODELS
 from pages.auth import Viewer
+from pages.web_search import WebSearchToggle
 from pages.widgets import hint
 
 # Enter sends; Shift+Enter (or any modifier, or an IME composing) makes a new line.
@@ -52,6 +53,7 @@ class Composer:
                     )
                     self.model.props("dense borderless options-dense").classes("bk-model-select")
                     hint(self.model, t("model")).mark("model-select")
+                    self.web_search = WebSearchToggle(viewer)
                     ui.space()
                     self.send_button = ui.button(icon="arrow_upward", on_click=on_send)
                     self.send_button.props("round unelevated dense").mark("send")

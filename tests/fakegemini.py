@@ -113,6 +113,7 @@ class Chunk:
     parts: tuple[dict[str, Any], ...] = ()
     finish_reason: str | None = None
     block_reason: str | None = None
+    grounding: dict[str, Any] | None = None  # groundingMetadata (see tests/fakegrounding.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,6 +409,8 @@ def _chunk_json(chunk: Chunk, meta: dict[str, Any], model: str, response_id: str
             cand["content"] = {"role": "model"}  # real Gemini: content without parts
         if chunk.finish_reason is not None:
             cand["finishReason"] = chunk.finish_reason
+        if chunk.grounding is not None:
+            cand["groundingMetadata"] = chunk.grounding
         cand["index"] = 0
         out["candidates"] = [cand]
     out["usageMetadata"] = meta

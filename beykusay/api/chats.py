@@ -38,7 +38,13 @@ def list_chats(
 def create_chat(user: CurrentUser, session: SessionDep, body: ChatCreate | None = None) -> ChatOut:
     body = body or ChatCreate()
     return chat_out(
-        chats.create_chat(session=session, user=user, title=body.title, model=body.model)
+        chats.create_chat(
+            session=session,
+            user=user,
+            title=body.title,
+            model=body.model,
+            web_search=body.web_search,
+        )
     )
 
 
@@ -50,7 +56,13 @@ def get_chat(chat: OwnedChat) -> ChatOut:
 @router.patch("/{chat_id}", response_model=ChatOut, responses={**CHAT, **BODY})
 def update_chat(chat: OwnedChat, body: ChatUpdate, session: SessionDep) -> ChatOut:
     return chat_out(
-        chats.update_chat(session=session, chat=chat, title=body.title, model=body.model)
+        chats.update_chat(
+            session=session,
+            chat=chat,
+            title=body.title,
+            model=body.model,
+            web_search=body.web_search,
+        )
     )
 
 

@@ -77,6 +77,7 @@ async def send_message(
         content=body.content,
         model=body.model or chat.model,
         parent_id=parent,
+        web_search=chat.web_search if body.web_search is None else body.web_search,
     )
     return await _answer(state, live, stream)
 
@@ -90,7 +91,13 @@ async def regenerate(
     stream: StreamFlag = True,
 ) -> Response:
     model = (body.model if body else None) or chat.model
-    live = await state.generation.regenerate(user=user, chat_id=chat.id or 0, model=model)
+    asked = body.web_search if body else None
+    live = await state.generation.regenerate(
+        user=user,
+        chat_id=chat.id or 0,
+        model=model,
+        web_search=chat.web_search if asked is None else asked,
+    )
     return await _answer(state, live, stream)
 
 

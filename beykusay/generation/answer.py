@@ -13,6 +13,8 @@ import time
 from typing import Any
 
 from beykusay.generation.live import LiveAnswer
+from beykusay.generation.sources import AnswerSources
+from beykusay.grounding import Grounding
 from beykusay.outcomes import outcome
 from beykusay.providers.base import (
     AnswerText,
@@ -58,6 +60,7 @@ async def stream_answer(
     values: dict[str, Any] = {}
     finish_reason: str | None = None
     code: str | None = None  # stable name of the error, translated when shown
+    sources = AnswerSources(live) if request.web_search else None
 
     def add(channel: str, delta: str) -> None:
         clock.saw(channel)
@@ -66,8 +69,13 @@ async def stream_answer(
     try:
         async for event in provider.stream(request):
             if isinstance(event, AnswerText):
+                if sources is not None:
+                    sources.text(event.text)
                 for channel, delta in splitter.feed(event.text):
                     add(channel, delta)
+            elif isinstance(event, Grounding):
+                if sources is not None:
+                    sources.update(event)
             elif isinstance(event, Thought):
                 if event.text:
                     add("thinking", event.text)
@@ -97,6 +105,8 @@ async def stream_answer(
             add(channel, delta)
     if (seconds := clock.seconds()) is not None:
         values["thinking_seconds"] = seconds
+    if sources is not None:  # before the final event, with the content as it ends
+        values.update(sources.values())
     values.update(
         content=live.text,
         thinking=live.thinking or None,

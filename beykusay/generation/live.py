@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from beykusay.events import Event
+from beykusay.grounding import Grounding, sources_event
 
 
 class Growing:
@@ -44,6 +45,8 @@ class LiveAnswer:
     watchers: set[asyncio.Queue[Event]] = field(default_factory=set)
     done: asyncio.Event = field(default_factory=asyncio.Event)
     mirror: Callable[[int, Event], None] | None = None  # copies events to other instances
+    web_search: bool = False  # asked with web search: its sources come as ``sources`` events
+    grounding: Grounding = field(default_factory=Grounding)  # sources, citations, queries
     _thinking: Growing = field(default_factory=Growing)
     _text: Growing = field(default_factory=Growing)
 
@@ -65,3 +68,10 @@ class LiveAnswer:
         (self._thinking if channel == "thinking" else self._text).append(delta)
         self.dirty = True
         self.publish({"type": channel, "delta": delta})
+
+    def set_grounding(self, grounding: Grounding) -> None:
+        """The answer's sources (mapped onto its content); published when they change."""
+        if grounding != self.grounding:
+            self.grounding = grounding
+            self.dirty = True
+            self.publish(sources_event(grounding))

@@ -27,6 +27,7 @@ from beykusay.generation.live import LiveAnswer
 from beykusay.generation.saver import ProgressSaver
 from beykusay.generation.starter import StartBatcher, StartedTurn
 from beykusay.generation.subscription import Subscription
+from beykusay.grounding import message_fields
 from beykusay.models import User
 from beykusay.providers.base import GenerationRequest, Provider
 from beykusay.ratelimit import Limiter
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # redis is only installed for several instances
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+Asked = tuple[str, bool]  # the model alias an answer is asked of, and whether it searches
 
 
 class GenerationManager:
@@ -85,13 +87,14 @@ class GenerationManager:
         content: str,
         model: str,
         parent_id: Parent = LEAF,
+        web_search: bool = False,
     ) -> LiveAnswer:
         """Ask ``content`` after ``parent_id`` (an answer, None for the top; default the leaf)."""
         await self._after_switch(chat_id)
         return await self._start(
             user,
             chat_id,
-            model,
+            (model, web_search),
             lambda session: message_service.start_turn(
                 session=session,
                 chat_id=chat_id,
@@ -103,13 +106,15 @@ class GenerationManager:
             ),
         )
 
-    async def regenerate(self, *, user: User, chat_id: int, model: str) -> LiveAnswer:
+    async def regenerate(
+        self, *, user: User, chat_id: int, model: str, web_search: bool = False
+    ) -> LiveAnswer:
         """A new version of the last answer on the chat's current path."""
         await self._after_switch(chat_id)
         return await self._start(
             user,
             chat_id,
-            model,
+            (model, web_search),
             lambda session: message_service.start_regeneration(
                 session=session,
                 chat_id=chat_id,
@@ -146,7 +151,7 @@ class GenerationManager:
         return self._path_versions.get(chat_id, 0)
 
     async def _start(
-        self, user: User, chat_id: int, model: str, begin: Callable[[Session], Turnstart]
+        self, user: User, chat_id: int, ask: Asked, begin: Callable[[Session], Turnstart]
     ) -> LiveAnswer:
         if not self.accepting:
             raise Unavailable("The server is restarting. Please try again in a moment.")
@@ -158,7 +163,7 @@ class GenerationManager:
         # Shielded: once the turn is committed its task must start, even if the request
         # that asked for it is cancelled meanwhile (else it stays streaming). The chat
         # stays reserved until the start itself is over, not the request that awaits it.
-        starting = asyncio.ensure_future(self._begin_turn(user, chat_id, model, begin))
+        starting = asyncio.ensure_future(self._begin_turn(user, chat_id, ask, begin))
         starting.add_done_callback(lambda task: self._started(chat_id, task))
         return await asyncio.shield(starting)
 
@@ -168,12 +173,12 @@ class GenerationManager:
             starting.exception()  # retrieved here too: its request may be gone
 
     async def _begin_turn(
-        self, user: User, chat_id: int, model: str, begin: Callable[[Session], Turnstart]
+        self, user: User, chat_id: int, ask: Asked, begin: Callable[[Session], Turnstart]
     ) -> LiveAnswer:
         assert user.id is not None
         custom = user.custom_instructions
         started: StartedTurn = await self._starter.start(
-            lambda session: self._prepare(session, begin, model, custom)
+            lambda session: self._prepare(session, begin, ask, custom)
         )
         turn = started.turn
         assert turn.assistant_message.id is not None
@@ -185,8 +190,10 @@ class GenerationManager:
                 "type": "start",
                 "user_message": turn.user_json,
                 "assistant_message_id": turn.assistant_message.id,
+                "web_search": started.request.web_search,
             },
             answer=message_json(turn.assistant_message, sibling_ids=[turn.assistant_message.id]),
+            web_search=started.request.web_search,
         )
         if self.relay is not None:
             self.relay.begin(chat_id, live.start)
@@ -309,9 +316,10 @@ class GenerationManager:
     # -- the generation task --------------------------------------------------------
 
     def _prepare(
-        self, session: Session, begin: Callable[[Session], Turnstart], model: str, custom: str
+        self, session: Session, begin: Callable[[Session], Turnstart], ask: Asked, custom: str
     ) -> StartedTurn:
         """In the start transaction: the turn, and the request its answer sends."""
+        model, web_search = ask
         turn = begin(session)
         answer = turn.assistant_message
         assert answer.id is not None
@@ -328,6 +336,7 @@ class GenerationManager:
             ),
             history=history,
             thinking=MODELS[model].thinking,
+            web_search=web_search,
         )
         return StartedTurn(turn, request, omitted)
 
@@ -378,4 +387,6 @@ def final_message(live: LiveAnswer, values: dict[str, Any], saved: dict[str, Any
     if saved is not None:
         return saved
     shown = {key: value for key, value in values.items() if key in MessageOut.model_fields}
+    if values.get("grounding") or values.get("search_entry_point"):
+        shown.update(message_fields(values.get("grounding"), values.get("search_entry_point")))
     return MessageOut.model_validate({**live.answer, **shown}).model_dump(mode="json")

@@ -15,6 +15,7 @@ from typing import Any
 
 from beykusay.db import in_session
 from beykusay.generation.live import LiveAnswer
+from beykusay.grounding import stored
 from beykusay.services import messages as message_service
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,12 @@ class ProgressSaver:
         batch: dict[int, dict[str, Any]] = {}
         for live in grown:
             live.dirty = False
-            batch[live.message_id] = {"content": live.text, "thinking": live.thinking or None}
+            batch[live.message_id] = {
+                "content": live.text,
+                "thinking": live.thinking or None,
+                "grounding": stored(live.grounding),
+                "search_entry_point": live.grounding.search_entry_point,
+            }
         try:
             await asyncio.to_thread(
                 in_session, lambda s: message_service.save_progress(session=s, answers=batch)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from beykusay.events import Event, is_final
 from beykusay.generation.live import LiveAnswer
+from beykusay.grounding import sources_event
 
 
 class Subscription:
@@ -27,6 +28,8 @@ class Subscription:
             events.append({"type": "thinking", "delta": live.thinking})
         if live.text:
             events.append({"type": "text", "delta": live.text})
+        if live.grounding:
+            events.append(sources_event(live.grounding))
         if live.final is not None:
             events.append(live.final)
         return events

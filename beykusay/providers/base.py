@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from beykusay.grounding import Grounding
+
 
 @dataclass(frozen=True, slots=True)
 class Turn:
@@ -50,7 +52,7 @@ class Finish:
     reason: str
 
 
-ProviderEvent = Thought | AnswerText | Usage | Signature | Finish
+ProviderEvent = Thought | AnswerText | Usage | Signature | Finish | Grounding
 
 
 class ProviderError(Exception):
@@ -75,6 +77,7 @@ class GenerationRequest:
     system_instruction: str
     history: Sequence[Turn] = field(default_factory=tuple)  # ends with the new user turn
     thinking: bool = False  # ask for the model's thoughts
+    web_search: bool = False  # let the model search the web (sources come as Grounding)
 
 
 class Provider(Protocol):

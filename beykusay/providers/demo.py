@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+from beykusay.grounding import Grounding
+from beykusay.providers import demo_search
 from beykusay.providers.base import (
     AnswerText,
     Finish,
@@ -54,11 +56,16 @@ class DemoProvider:
         if len(question) > 80:
             question = question[:80] + "…"
         text = ANSWER.format(question=question)
+        if request.web_search:
+            text += demo_search.SEARCHED
         if request.thinking:
             text = THOUGHTS.format(question=question) + text
+        grounding = demo_search.grounding_for(text) if request.web_search else Grounding()
         for piece in _chunks(text, self.chunk_chars):
             await asyncio.sleep(self.delay)
             yield AnswerText(piece)
+        if grounding:
+            yield grounding
         tokens = len(text) // 4
         yield Usage(prompt_tokens=len(question) // 4 + 1, output_tokens=tokens, total_tokens=tokens)
         yield Finish("STOP")

@@ -15,6 +15,8 @@ from typing import Any
 from google import genai
 from google.genai import errors, types
 
+from beykusay.grounding import GroundingCollector
+
 from .base import (
     AnswerText,
     Finish,
@@ -171,6 +173,7 @@ class GeminiProvider:
         signature: str | None = None
         finish: str | None = None
         usage: Usage | None = None
+        grounding = GroundingCollector()
         try:
             while True:
                 async with asyncio.timeout(self._stall_timeout):
@@ -184,11 +187,16 @@ class GeminiProvider:
                     raise _blocked(_name(feedback.block_reason))
                 candidate = chunk.candidates[0] if chunk.candidates else None
                 parts = candidate.content.parts if candidate and candidate.content else None
+                landed = False
                 for part in parts or ():
                     if part.thought_signature:
                         signature = encode_signature(part.thought_signature)
                     if part.text:
+                        landed = grounding.add_part(part.text, thought=bool(part.thought)) or landed
                         yield Thought(part.text) if part.thought else AnswerText(part.text)
+                metadata = candidate.grounding_metadata if candidate else None
+                if (metadata is not None and grounding.add_metadata(metadata)) or landed:
+                    yield grounding.result()
                 if candidate is not None and candidate.finish_reason is not None:
                     finish = _name(candidate.finish_reason)
                 if (meta := chunk.usage_metadata) is not None:
@@ -233,6 +241,7 @@ class GeminiProvider:
             thinking_config=types.ThinkingConfig(include_thoughts=True)
             if request.thinking
             else None,
+            tools=[types.Tool(google_search=types.GoogleSearch())] if request.web_search else None,
         )
         try:
             chunks = await self._client.aio.models.generate_content_stream(

@@ -58,7 +58,12 @@ def list_chats(
 
 
 def create_chat(
-    *, session: Session, user: User, title: str | None = None, model: str | None = None
+    *,
+    session: Session,
+    user: User,
+    title: str | None = None,
+    model: str | None = None,
+    web_search: bool = False,
 ) -> Chat:
     assert user.id is not None
     chat = Chat(
@@ -66,6 +71,7 @@ def create_chat(
         title=title or UNTITLED,
         auto_title=title is None,
         model=model or user.default_model or DEFAULT_MODEL,
+        web_search=web_search,
     )
     session.add(chat)
     session.commit()
@@ -74,7 +80,12 @@ def create_chat(
 
 
 def update_chat(
-    *, session: Session, chat: Chat, title: str | None = None, model: str | None = None
+    *,
+    session: Session,
+    chat: Chat,
+    title: str | None = None,
+    model: str | None = None,
+    web_search: bool | None = None,
 ) -> Chat:
     if title is not None:
         chat.title = title
@@ -82,6 +93,8 @@ def update_chat(
         chat.updated_at = utcnow()
     if model is not None:
         chat.model = model
+    if web_search is not None:
+        chat.web_search = web_search
     session.add(chat)
     session.commit()
     session.refresh(chat)

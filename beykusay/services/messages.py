@@ -194,12 +194,21 @@ def save_progress(*, session: Session, answers: dict[int, dict[str, Any]]) -> No
         .values(
             content=bindparam("new_content"),
             thinking=bindparam("new_thinking"),
+            grounding=bindparam("new_grounding"),
+            search_entry_point=bindparam("new_entry_point"),
             updated_at=bindparam("now"),
         )
     )
     now = utcnow()
     rows = [
-        {"row_id": row_id, "new_content": v["content"], "new_thinking": v["thinking"], "now": now}
+        {
+            "row_id": row_id,
+            "new_content": v["content"],
+            "new_thinking": v["thinking"],
+            "new_grounding": v.get("grounding"),
+            "new_entry_point": v.get("search_entry_point"),
+            "now": now,
+        }
         for row_id, v in answers.items()
     ]
     session.connection().execute(statement, rows)  # one executemany for the whole batch

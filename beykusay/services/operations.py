@@ -58,18 +58,25 @@ def get_chat(user_id: int, chat_id: int) -> Chat:
         return chats.get_chat(session=session, user_id=user_id, chat_id=chat_id)
 
 
-def create_chat(user_id: int, model: str | None) -> Chat:
+def create_chat(user_id: int, model: str | None, web_search: bool = False) -> Chat:
     with new_session() as session:
         user = accounts.get_user(session=session, user_id=user_id)
-        return chats.create_chat(session=session, user=user, model=model)
+        return chats.create_chat(session=session, user=user, model=model, web_search=web_search)
 
 
 def update_chat(
-    user_id: int, chat_id: int, *, title: str | None = None, model: str | None = None
+    user_id: int,
+    chat_id: int,
+    *,
+    title: str | None = None,
+    model: str | None = None,
+    web_search: bool | None = None,
 ) -> Chat:
     with new_session() as session:
         chat = chats.get_chat(session=session, user_id=user_id, chat_id=chat_id)
-        return chats.update_chat(session=session, chat=chat, title=title, model=model)
+        return chats.update_chat(
+            session=session, chat=chat, title=title, model=model, web_search=web_search
+        )
 
 
 def delete_chat(user_id: int, chat_id: int) -> None:

@@ -72,3 +72,60 @@ def test_links_open_safely_and_images_are_never_fetched(page: Page, server: Serv
     assert popup.url == target  # a new tab...
     assert popup.evaluate("window.opener") is None  # ...that cannot reach back
     assert page.url.endswith(f"/chat/{chat_id}")
+
+
+def test_web_sources_and_queries_with_payloads_stay_text(page: Page, server: Server) -> None:
+    """Source titles, URLs and search queries come from the web: payloads in them show
+    as text, only http(s) URLs become links, and the search suggestions' frame runs
+    nothing and loads nothing remote."""
+    from tests.browser.grounded import seed_grounded, span
+
+    name = register(page, server, "xssweb")
+    answer = "Grounded text one. Grounded text two."
+    image = f"{server.url}/api/models?image=2"
+    sources = [
+        {"index": 1, "title": "Title " + PAYLOAD, "url": "javascript:window.__pwned=6"},
+        {
+            "index": 2,
+            "title": '"><img src=x onerror="window.__pwned=7">',
+            "url": "data:text/html,x",
+        },
+        {"index": 3, "title": "Fine", "url": f'{server.url}/api/health?"><script>x</script>'},
+    ]
+    chat_id = seed_grounded(
+        server,
+        name,
+        "search?",
+        answer,
+        sources=sources,
+        citations=[span(answer, "Grounded text one.", [1, 2]), span(answer, "two.", [3])],
+        queries=["query " + PAYLOAD, "</script><script>window.__pwned=8</script>"],
+        entry_point=(
+            f'<div class="container"><img src="{image}"><script>parent.__pwned=9</script>'
+            '<a class="chip" href="javascript:parent.__pwned=10">chip</a></div>'
+        ),
+    )
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{server.url}/chat/{chat_id}")
+    shown = page.locator(".bk-answer").last
+    sources_box = shown.locator(".bk-sources")
+    expect(sources_box).to_contain_text("Title " + PAYLOAD, timeout=20_000)
+    expect(sources_box).to_contain_text("query " + PAYLOAD)
+    expect(sources_box).to_contain_text("</script><script>window.__pwned=8</script>")
+    expect(sources_box).to_contain_text('"><img src=x onerror="window.__pwned=7">')
+    links = sources_box.locator("a")
+    expect(links).to_have_count(1)  # only the http(s) source is a link
+    assert links.first.get_attribute("href").startswith(server.url)
+    markers = shown.locator(".bk-cite")
+    expect(markers).to_have_count(3)
+    assert shown.locator("a.bk-cite").count() == 1  # [1] and [2] are text
+    for marker in markers.all()[:2]:
+        marker.click()
+    frame = page.frame_locator("iframe.bk-entry-point:visible")
+    frame.locator(".chip").click()
+    page.wait_for_timeout(300)  # give anything that would run a moment to do it
+    assert page.evaluate("window.__pwned") is None
+    assert shown.locator("img, script").count() == 0
+    assert not any("image=2" in url for url in requested)  # the frame loads nothing remote
+    shot(page, "12-web-sources-inert")
