@@ -60,7 +60,7 @@ class Hardening:
 
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
-            await self._too_large(send, headers)
+            await self._too_large(send, headers, path)
             return
 
         received = 0
@@ -88,12 +88,15 @@ class Hardening:
             await self.app(scope, limited_receive, send_with_headers)
         except BodyTooLarge:
             if not started:
-                await self._too_large(send, headers)
+                await self._too_large(send, headers, path)
 
-    async def _too_large(self, send: Send, headers: list[tuple[bytes, bytes]]) -> None:
-        body = json.dumps(
-            {"detail": f"Request body too large (limit {self.max_body_bytes} bytes)"}
-        ).encode()
+    async def _too_large(self, send: Send, headers: list[tuple[bytes, bytes]], path: str) -> None:
+        message = f"Request body too large (limit {self.max_body_bytes} bytes)"
+        shape: dict[str, Any] = {"detail": message}
+        if path.startswith("/v1/"):  # OpenAI's error shape, which its clients read
+            error = {"message": message, "type": "invalid_request_error", "param": None}
+            shape = {"error": {**error, "code": "request_too_large"}}
+        body = json.dumps(shape).encode()
         await send(
             {
                 "type": "http.response.start",
