@@ -9,12 +9,13 @@ ends the stream.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import ExitStack
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from beykusay.api.deps import CurrentUser, StateDep
 from beykusay.catalog import MODELS
@@ -78,21 +79,43 @@ async def _whole(pieces: AsyncIterator[Piece | Ending], completion: Completion) 
 
 
 async def _chunks(
-    completion: Completion,
-    first: Piece | Ending,
-    pieces: AsyncIterator[Piece | Ending],
-    slot: ExitStack,
+    completion: Completion, first: Piece | Ending, pieces: AsyncIterator[Piece | Ending]
 ) -> AsyncIterator[bytes]:
-    with slot:
-        yield completion.role_chunk()
-        item = first
+    yield completion.role_chunk()
+    item = first
+    try:
+        while isinstance(item, Piece):
+            yield completion.piece_chunk(item)
+            item = await anext(pieces)
+        yield completion.end_chunks(item)
+    except ProviderError as exc:
+        yield error_event(from_provider(exc))
+
+
+class CompletionStream(StreamingResponse):
+    """The chunks of one answer; however the response ends (done, or the client gone, even
+    before the first chunk), the provider stream is closed and the user's slot freed."""
+
+    def __init__(
+        self,
+        chunks: AsyncIterator[bytes],
+        pieces: AsyncGenerator[Piece | Ending, None],
+        slot: ExitStack,
+    ) -> None:
+        super().__init__(
+            chunks,
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+        self._pieces = pieces
+        self._slot = slot
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            while isinstance(item, Piece):
-                yield completion.piece_chunk(item)
-                item = await anext(pieces)
-            yield completion.end_chunks(item)
-        except ProviderError as exc:
-            yield error_event(from_provider(exc))
+            await super().__call__(scope, receive, send)
+        finally:
+            with self._slot:
+                await self._pieces.aclose()  # cancels the Gemini request if still running
 
 
 @router.post(
@@ -116,13 +139,13 @@ async def chat_completions(
         return generation, in_session(lambda s: chat_answers_running(s, user.id or 0))
 
     generation, chat_answers = await asyncio.to_thread(prepare)
-    await answers.check_send_rate(user.id)
-    slot = ExitStack()
-    slot.enter_context(answers.slot(user.id, chat_answers))
+    slot = ExitStack()  # released when the answer ends: here, or after its stream
+    slot.enter_context(answers.slot(user.id, chat_answers))  # a refusal counts no send
     usage_chunk = bool(body.stream_options and body.stream_options.include_usage)
     completion = Completion(body.model, include_usage=usage_chunk)
     pieces = answer_pieces(state.provider, generation)
     try:
+        await answers.check_send_rate(user.id)
         if not body.stream:
             with slot:
                 ending = await unless_disconnected(request, _whole(pieces, completion))
@@ -137,8 +160,4 @@ async def chat_completions(
     except BaseException:
         slot.close()
         raise
-    return StreamingResponse(
-        _chunks(completion, first, pieces, slot),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return CompletionStream(_chunks(completion, first, pieces), pieces, slot)

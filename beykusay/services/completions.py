@@ -9,7 +9,7 @@ counts the user's chat answers (from the database) and these calls (in this proc
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -106,7 +106,7 @@ class ConnectionAnswers:
 
 async def answer_pieces(
     provider: Provider, request: GenerationRequest
-) -> AsyncIterator[Piece | Ending]:
+) -> AsyncGenerator[Piece | Ending, None]:
     """The answer's pieces, split like the chat's (the same ThinkSplitter), then its Ending.
 
     Native thought parts are thinking; ``<think>`` text is split out of the answer. A
