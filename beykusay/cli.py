@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from beykusay import __version__
+from beykusay import __version__, operator_cli
 from beykusay.extras import exit_if_nicegui_lacks_redis
 
 
@@ -23,11 +23,14 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web app and the REST API")
     serve.add_argument("--host", help="address to listen on (default: HOST, or 0.0.0.0)")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT, or 8000)")
+    operator_cli.add_commands(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if args.command == "users":
+        sys.exit(operator_cli.run(args))
     if args.command == "serve":
         exit_if_nicegui_lacks_redis()  # before NiceGUI is imported, which opens its storage
         from beykusay.server import build_app, serve

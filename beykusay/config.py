@@ -72,8 +72,11 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For/-Proto are believed (IPs or CIDRs, comma-separated);
     # empty: none, so a client can't pick its own address for the login limit.
     forwarded_allow_ips: str = ""
+    # Who may register: anyone, anyone once an admin approves, or only admins create.
+    signup: Literal["open", "approval", "closed"] = "open"
+    user_monthly_tokens: int | None = Field(None, ge=1)  # empty: no limit by default
 
-    @field_validator("session_cookie_secure", mode="before")
+    @field_validator("session_cookie_secure", "user_monthly_tokens", mode="before")
     @classmethod
     def _empty_means_default(cls, value: object) -> object:
         return None if value == "" else value

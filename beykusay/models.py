@@ -26,6 +26,10 @@ class User(SQLModel, table=True):
     default_model: str = Field(default="BeykusChat", max_length=32)
     custom_instructions: str = Field(default="", sa_type=Text)
     language: str = Field(default="", max_length=8)  # "" follows the browser
+    role: str = Field(default="user", max_length=8)  # "admin" | "user"
+    status: str = Field(default="active", max_length=16)  # "active" | "pending" | "disabled"
+    monthly_token_limit: int | None = None  # None: USER_MONTHLY_TOKENS applies
+    last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Chat(SQLModel, table=True):
@@ -96,3 +100,6 @@ class Instance(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     heartbeat_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+from beykusay.team_models import ApiKey, AppSetting, UsageDay  # noqa: E402, F401  (their tables)

@@ -87,6 +87,7 @@ class UserOut(BaseModel):
 
 class MeOut(UserOut):
     settings: UserSettings
+    role: Literal["admin", "user"] = "user"
 
 
 class PasswordChange(BaseModel):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from beykusay.api.deps import CurrentUser, SessionDep, StateDep
+from beykusay.api.deps import CurrentUser, SessionDep, StateDep, TokenUser
 from beykusay.api.docs import AUTH, BODY, error
 from beykusay.clients import client_address
 from beykusay.schemas import (
@@ -69,6 +69,7 @@ def me(user: CurrentUser) -> MeOut:
         username=user.username,
         created_at=user.created_at,
         settings=accounts.user_settings(user),
+        role=user.role,  # type: ignore[arg-type]
     )
 
 
@@ -82,8 +83,8 @@ def update_settings(body: SettingsUpdate, user: CurrentUser, session: SessionDep
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**AUTH, **BODY, 400: error("The current password is wrong")},
 )
-def change_password(body: PasswordChange, user: CurrentUser, session: SessionDep) -> None:
-    """Change the password; tokens issued before stop working."""
+def change_password(body: PasswordChange, user: TokenUser, session: SessionDep) -> None:
+    """Change the password; tokens issued before stop working. Not with an API key (403)."""
     accounts.change_password(
         session=session, user=user, current=body.current_password, new=body.new_password
     )

@@ -7,18 +7,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from beykusay import __version__
-from beykusay.api import accounts, chats, messages, meta, v1
+from beykusay.api import accounts, admin, chats, messages, meta, team, v1
 from beykusay.hardening import Hardening
-from beykusay.services.errors import ServiceError, TooManyAttempts
+from beykusay.services.errors import ServiceError
 
 api_router = APIRouter(prefix="/api")
-for module in (accounts, chats, messages, meta):
+for module in (accounts, chats, messages, meta, team, admin):
     api_router.include_router(module.router)
 
 
 async def service_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
+    retry_after = getattr(exc, "retry_after", None)  # TooManyAttempts, usage.LimitReached
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
 
 

@@ -15,6 +15,7 @@ from beykusay.models import User
 from beykusay.ratelimit import UNAVAILABLE, Limiter
 from beykusay.schemas import SettingsUpdate, UserSettings
 from beykusay.security import AccessToken, create_access_token, hash_password, verify_password
+from beykusay.services import signup
 from beykusay.services.errors import (
     Conflict,
     InvalidCredentials,
@@ -32,11 +33,22 @@ def username_key(username: str) -> str:
     return username.strip().lower()
 
 
-def register_user(*, session: Session, username: str, password: str) -> User:
+def register_user(
+    *, session: Session, username: str, password: str, role: str | None = None
+) -> User:
+    """A new account; without ``role`` it registers under the sign-up policy."""
     key = username_key(username)
+    password_hash = hash_password(password)  # slow: before the write lock below
+    role, status = signup.new_account_standing(session, role)
     if session.exec(select(User.id).where(User.username_key == key)).first() is not None:
         raise Conflict("That username is taken")
-    user = User(username=username, username_key=key, password_hash=hash_password(password))
+    user = User(
+        username=username,
+        username_key=key,
+        password_hash=password_hash,
+        role=role,
+        status=status,
+    )
     session.add(user)
     try:
         session.commit()
@@ -112,6 +124,7 @@ def authenticate(
         guard.failed(username, client)
         raise InvalidCredentials()
     guard.succeeded(username)
+    signup.check_may_log_in(user)
     return user
 
 

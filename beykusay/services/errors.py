@@ -44,3 +44,9 @@ class TooManyAttempts(ServiceError):
 
 class Unavailable(ServiceError):
     status_code = 503
+
+
+class Forbidden(ServiceError):
+    """Signed in, but not allowed to do this (a non-admin, an API key, closed sign-up)."""
+
+    status_code = 403

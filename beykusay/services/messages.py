@@ -11,7 +11,7 @@ from sqlmodel import Session, col, func, select, update
 from beykusay.db import utcnow
 from beykusay.models import STREAMING, Chat, Message
 from beykusay.providers.base import Turn
-from beykusay.services import tree
+from beykusay.services import tree, usage
 from beykusay.services.chats import title_from
 from beykusay.services.errors import Conflict, InvalidReference, NotFound
 from beykusay.services.turns import claim_chat, hold_write_lock
@@ -214,6 +214,7 @@ def finish_answer(
     if answer is None:  # its chat was deleted meanwhile
         return None
     now = utcnow()
+    usage.count_answer(session=session, answer=answer, values=values)
     for field, value in values.items():
         setattr(answer, field, value)
     answer.updated_at = now

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select
 from beykusay.db import get_engine
 from beykusay.models import STREAMING, Chat, Message, User
 from beykusay.services.errors import Conflict, NotFound, TooManyAttempts
+from beykusay.services.usage import ensure_within_limit
 
 T = TypeVar("T")
 
@@ -58,6 +59,7 @@ def claim_chat(session: Session, chat_id: int, max_per_user: int) -> Chat:
             f"You already have {running} answers being generated. "
             "Wait for one to finish, or stop one.",
         )
+    ensure_within_limit(session, session.get(User, chat.user_id))  # type: ignore[arg-type]
     return chat
 
 
