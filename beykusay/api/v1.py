@@ -9,6 +9,7 @@ ends the stream.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import ExitStack
 from typing import Any
@@ -31,8 +32,17 @@ from beykusay.openai_compat.schemas import (
     ModelList,
     OpenAIErrorOut,
 )
-from beykusay.providers.base import ProviderError
-from beykusay.services.completions import Ending, Piece, answer_pieces, chat_answers_running
+from beykusay.providers.base import GenerationRequest, ProviderError
+from beykusay.services.completions import (
+    Ending,
+    Piece,
+    Tally,
+    admit,
+    answer_pieces,
+    record_call,
+)
+
+log = logging.getLogger(__name__)
 
 MODELS_CREATED = 1_735_689_600  # 2025-01-01: our aliases have no release dates of their own
 
@@ -92,15 +102,34 @@ async def _chunks(
         yield error_event(from_provider(exc))
 
 
+class Ended:
+    """Whatever ends a call (done, failed, or its client gone): its usage is recorded
+    and the user's answer slot freed, once."""
+
+    def __init__(self, user_id: int, tally: Tally, slot: ExitStack) -> None:
+        self.user_id = user_id
+        self.tally = tally
+        self.slot = slot
+
+    async def __call__(self) -> None:
+        with self.slot:
+            try:
+                await asyncio.to_thread(
+                    in_session, lambda s: record_call(s, self.user_id, self.tally)
+                )
+            except Exception:  # the answer was given; a lost count must not fail it
+                log.exception("could not record the usage of a /v1 call")
+
+
 class CompletionStream(StreamingResponse):
     """The chunks of one answer; however the response ends (done, or the client gone, even
-    before the first chunk), the provider stream is closed and the user's slot freed."""
+    before the first chunk), the provider stream is closed and the call ended."""
 
     def __init__(
         self,
         chunks: AsyncIterator[bytes],
         pieces: AsyncGenerator[Piece | Ending, None],
-        slot: ExitStack,
+        ended: Ended,
     ) -> None:
         super().__init__(
             chunks,
@@ -108,14 +137,16 @@ class CompletionStream(StreamingResponse):
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
         self._pieces = pieces
-        self._slot = slot
+        self._ended = ended
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
         finally:
-            with self._slot:
+            try:
                 await self._pieces.aclose()  # cancels the Gemini request if still running
+            finally:
+                await self._ended()
 
 
 @router.post(
@@ -132,32 +163,37 @@ async def chat_completions(
     settings = state.settings
     answers = state.completions
 
-    def prepare() -> tuple[Any, int]:
+    def prepare() -> tuple[GenerationRequest, int]:
         generation = build_request(
             body, prompts_dir=settings.prompts_dir, gemini_models=settings.model_ids()
         )
-        return generation, in_session(lambda s: chat_answers_running(s, user.id or 0))
+        return generation, in_session(lambda s: admit(s, user))
 
     generation, chat_answers = await asyncio.to_thread(prepare)
-    slot = ExitStack()  # released when the answer ends: here, or after its stream
+    slot = ExitStack()
     slot.enter_context(answers.slot(user.id, chat_answers))  # a refusal counts no send
-    usage_chunk = bool(body.stream_options and body.stream_options.include_usage)
-    completion = Completion(body.model, include_usage=usage_chunk)
-    pieces = answer_pieces(state.provider, generation)
     try:
         await answers.check_send_rate(user.id)
-        if not body.stream:
-            with slot:
-                ending = await unless_disconnected(request, _whole(pieces, completion))
-            return JSONResponse(completion.whole(ending))
-        first = await unless_disconnected(request, anext(pieces))
-    except ProviderError as exc:
-        slot.close()
-        raise from_provider(exc) from None
-    except ClientGone:
-        slot.close()
-        return Response(status_code=499)  # nobody reads it: the client has gone
     except BaseException:
         slot.close()
         raise
-    return CompletionStream(_chunks(completion, first, pieces), pieces, slot)
+    tally = Tally()
+    ended = Ended(user.id, tally, slot)
+    usage_chunk = bool(body.stream_options and body.stream_options.include_usage)
+    completion = Completion(body.model, include_usage=usage_chunk)
+    pieces = answer_pieces(state.provider, generation, tally)
+    streaming = False
+    try:
+        if not body.stream:
+            ending = await unless_disconnected(request, _whole(pieces, completion))
+            return JSONResponse(completion.whole(ending))
+        first = await unless_disconnected(request, anext(pieces))
+        streaming = True
+    except ProviderError as exc:
+        raise from_provider(exc) from None
+    except ClientGone:
+        return Response(status_code=499)  # nobody reads it: the client has gone
+    finally:
+        if not streaming:
+            await ended()
+    return CompletionStream(_chunks(completion, first, pieces), pieces, ended)

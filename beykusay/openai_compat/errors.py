@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 
 from beykusay.providers.base import ProviderError
 from beykusay.services.errors import ServiceError, TooManyAttempts
+from beykusay.services.usage import LimitReached
 
 _TYPES = {
     400: "invalid_request_error",
@@ -100,6 +101,8 @@ def from_exception(exc: Exception) -> OpenAIError | None:
         return OpenAIError(
             429, exc.message, code="rate_limit_exceeded", retry_after=exc.retry_after
         )
+    if isinstance(exc, LimitReached):  # OpenAI's word for a used-up quota
+        return OpenAIError(429, exc.message, code="insufficient_quota", retry_after=exc.retry_after)
     if isinstance(exc, ServiceError):
         return OpenAIError(exc.status_code, exc.message)
     return None

@@ -2,8 +2,9 @@
 
 Unlike a chat's answer, nothing is saved and nobody else watches: the caller reads the
 pieces and, by going away, cancels the provider request. The user's limits still apply:
-the send rate shared with the chat, and the cap on answers generating at once, which
-counts the user's chat answers (from the database) and these calls (in this process).
+the monthly tokens, the send rate shared with the chat, and the cap on answers generating
+at once, which counts the user's chat answers (from the database) and these calls (in
+this process). Each call counts in the user's usage as one answer with its tokens.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, func, select
 
 from beykusay.db import in_session
-from beykusay.models import STREAMING, Chat, Message
+from beykusay.models import STREAMING, Chat, Message, User
 from beykusay.providers.base import (
     AnswerText,
     Finish,
@@ -27,6 +28,7 @@ from beykusay.providers.base import (
     Usage,
 )
 from beykusay.ratelimit import Limiter
+from beykusay.services import usage as usage_days
 from beykusay.services.errors import TooManyAttempts
 from beykusay.think import Channel, ThinkSplitter
 
@@ -47,6 +49,32 @@ class Ending:
 
     reason: str
     usage: Usage
+
+
+@dataclass
+class Tally:
+    """What an answer has used so far (Gemini's last cumulative usage)."""
+
+    usage: Usage = field(default_factory=Usage)
+
+
+def admit(session: Session, user: User) -> int:
+    """Refuse a user past the monthly limit (429); else their chat answers running."""
+    assert user.id is not None
+    usage_days.ensure_within_limit(session, user)
+    return chat_answers_running(session, user.id)
+
+
+def record_call(session: Session, user_id: int, tally: Tally) -> None:
+    """Count one connection answer and its tokens in the user's usage of today."""
+    usage_days.record_usage(
+        session=session,
+        user_id=user_id,
+        prompt_tokens=tally.usage.prompt_tokens,
+        output_tokens=tally.usage.output_tokens,
+        thinking_tokens=tally.usage.thinking_tokens,
+    )
+    session.commit()
 
 
 def chat_answers_running(session: Session, user_id: int) -> int:
@@ -105,16 +133,15 @@ class ConnectionAnswers:
 
 
 async def answer_pieces(
-    provider: Provider, request: GenerationRequest
+    provider: Provider, request: GenerationRequest, tally: Tally
 ) -> AsyncGenerator[Piece | Ending, None]:
     """The answer's pieces, split like the chat's (the same ThinkSplitter), then its Ending.
 
     Native thought parts are thinking; ``<think>`` text is split out of the answer. A
     prompt Gemini blocks ends with BLOCKED instead of an error; any other provider
-    failure raises ProviderError.
+    failure raises ProviderError. ``tally`` follows the usage as it grows.
     """
     splitter = ThinkSplitter()
-    usage = Usage()
     reason: str | None = None
     try:
         async for event in provider.stream(request):
@@ -125,7 +152,7 @@ async def answer_pieces(
                 if event.text:
                     yield Piece("thinking", event.text)
             elif isinstance(event, Usage):
-                usage = event
+                tally.usage = event
             elif isinstance(event, Finish):
                 reason = event.reason
     except ProviderError as exc:
@@ -136,4 +163,4 @@ async def answer_pieces(
         reason = BLOCKED
     for channel, text in splitter.finish(complete=True):
         yield Piece(channel, text)
-    yield Ending(reason or "STOP", usage)
+    yield Ending(reason or "STOP", tally.usage)
