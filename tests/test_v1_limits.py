@@ -119,6 +119,19 @@ def test_a_body_over_max_body_bytes_is_413_in_openai_shape(
             model="BeykusChat", messages=[{"role": "user", "content": [image]}]
         )
     assert caught.value.status_code == 413
+
+    def without_length() -> Iterator[bytes]:  # chunked: refused as it streams in
+        yield b'{"model": "BeykusChat", "messages": [{"role": "user", "content": "'
+        yield b"x" * MAX_BODY * 2
+        yield b'"}]}'
+
+    chunked = httpx.post(
+        limited + "/v1/chat/completions",
+        content=without_length(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert assert_openai_error(chunked, 413)["code"] == "request_too_large"
     assert gemini.requests == []
 
 

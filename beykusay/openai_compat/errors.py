@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import HTTPException, Request, Response
+from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException  # FastAPI's own is a subclass
 
+from beykusay.hardening import BodyTooLarge
 from beykusay.providers.base import ProviderError
 from beykusay.services.errors import ServiceError, TooManyAttempts
 from beykusay.services.usage import LimitReached
@@ -91,6 +93,8 @@ def from_exception(exc: Exception) -> OpenAIError | None:
     if isinstance(exc, RequestValidationError):
         errors = exc.errors()
         first = errors[0] if errors else {}
+        if first.get("type") == "json_invalid":
+            return invalid("The request body is not valid JSON.")
         param = _param(tuple(first.get("loc", ())))
         message = str(first.get("msg", "Invalid request"))
         return invalid(f"{param}: {message}" if param else message, param)
@@ -118,6 +122,8 @@ class OpenAIRoute(APIRoute):
             try:
                 return await handle(request)
             except Exception as exc:
+                if isinstance(exc.__cause__, BodyTooLarge):  # a body sent without a length
+                    raise exc.__cause__ from None  # for Hardening's 413
                 error = from_exception(exc)
                 if error is None:
                     raise
