@@ -151,14 +151,16 @@ def test_a_client_that_hangs_up_cancels_the_gemini_request(
         stream.close()
     assert gemini.requests[-1].wait(15) == "client_disconnected"
 
-    gemini.enqueue(slow)
-    with pytest.raises(httpx.ReadTimeout):
-        httpx.post(
-            limited + "/v1/chat/completions",
-            json={"model": "BeykusChat", "messages": user_says("q")},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=httpx.Timeout(30, read=2),
-        )
-    assert gemini.requests[-1].wait(15) == "client_disconnected"
+    # gone while waiting for a whole answer, or for a stream's first token
+    for stream, script in ((False, slow), (True, [pause(30), *slow])):
+        gemini.enqueue(script)
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(
+                limited + "/v1/chat/completions",
+                json={"model": "BeykusChat", "messages": user_says("q"), "stream": stream},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=httpx.Timeout(30, read=2),
+            )
+        assert gemini.requests[-1].wait(15) == "client_disconnected"
     chats = httpx.get(limited + "/api/chats", headers={"Authorization": f"Bearer {token}"})
     assert chats.json()["total"] == 0
