@@ -529,6 +529,14 @@ def test_a_provider_failure_mid_stream_sends_an_error_event_and_ends(
     assert caught.value.message
 
 
+def test_other_openai_endpoints_are_404_in_openai_shape(oai: openai.OpenAI, server: str) -> None:
+    """A tool that tries embeddings (which BeykuSay does not offer) gets a 404 it can read."""
+    with pytest.raises(openai.NotFoundError) as caught:
+        oai.embeddings.create(model="BeykusChat", input="hello")
+    assert "/v1/chat/completions" in caught.value.message
+    assert_openai_error(httpx.get(server + "/v1/files", timeout=30), 404)
+
+
 # --------------------------------------------------------------------------- docs
 
 

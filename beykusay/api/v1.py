@@ -23,7 +23,7 @@ from beykusay.catalog import MODELS
 from beykusay.db import in_session
 from beykusay.openai_compat.chunks import Completion, error_event
 from beykusay.openai_compat.connection import ClientGone, unless_disconnected
-from beykusay.openai_compat.errors import OpenAIRoute, from_provider
+from beykusay.openai_compat.errors import OpenAIError, OpenAIRoute, from_provider
 from beykusay.openai_compat.messages import build_request
 from beykusay.openai_compat.schemas import (
     ChatCompletion,
@@ -197,3 +197,15 @@ async def chat_completions(
         if not streaming:
             await ended()
     return CompletionStream(_chunks(completion, first, pieces), pieces, ended)
+
+
+@router.api_route(
+    "/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
+)
+def unknown_route(rest: str) -> Response:
+    """Other OpenAI endpoints (embeddings, files, …): a 404 its clients can read."""
+    raise OpenAIError(
+        404,
+        f"Unknown endpoint /v1/{rest}: BeykuSay offers /v1/models and /v1/chat/completions.",
+        code="unknown_url",
+    )
