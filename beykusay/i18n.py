@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from beykusay import i18n_team
+
 LANGUAGES: Final = ("en", "ru")
 DEFAULT: Final = "en"
 
@@ -275,6 +277,9 @@ RU: dict[str, str] = {
     "unavailable": "Войти сейчас не получается. Попробуйте через минуту.",
     "too_fast": "Вы отправляете сообщения слишком часто. Повторите через {seconds} с.",
 }
+
+EN.update(i18n_team.EN)  # the team pages' words live in a module of their own
+RU.update(i18n_team.RU)
 
 STRINGS: Final[dict[str, dict[str, str]]] = {"en": EN, "ru": RU}
 LANGUAGE_NAMES: Final = {"en": "English", "ru": "Русский"}

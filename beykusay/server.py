@@ -25,7 +25,7 @@ def build_app() -> None:
     """Register the API, the pages, the middleware and the start-up on NiceGUI's app."""
     # Imported here, not at the top: the User fixture re-imports the pages per test.
     import pages  # noqa: F401  (registers the @ui.page routes)
-    from pages import assets
+    from pages import assets, session_guard
     from pages.auth import AuthMiddleware
 
     settings = get_settings()
@@ -36,6 +36,7 @@ def build_app() -> None:
     assets.install()
     app.on_startup(start)
     app.on_shutdown(stop)
+    session_guard.install()  # after start(): it reads the database
 
 
 def preflight(settings: Settings) -> None:

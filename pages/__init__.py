@@ -1,3 +1,10 @@
 """NiceGUI pages: landing, login/register, chat, settings."""
 
-from pages import chat, landing, login, settings  # noqa: F401  (each registers its @ui.page routes)
+from pages import (  # noqa: F401  (each registers its @ui.page routes)
+    admin,
+    chat,
+    landing,
+    login,
+    pending,
+    settings,
+)

@@ -15,11 +15,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from beykusay import i18n
 from beykusay.models import User
 from beykusay.services import operations
+from beykusay.services.signup import ACTIVE
+from pages import session_guard
 
 # Reachable without logging in: these exact paths, and everything below these roots
 # (matched on whole path segments, so `/loginx` or `/apix` are private like any page).
 # `/_nicegui_ws` is the websocket, with its long-polling fallback over plain HTTP.
-PUBLIC_PAGES = frozenset({"/", "/login", "/register", "/favicon.ico", "/openapi.json"})
+PUBLIC_PAGES = frozenset({"/", "/login", "/register", "/pending", "/favicon.ico", "/openapi.json"})
 PUBLIC_ROOTS = ("/api", "/docs", "/_nicegui", "/_nicegui_ws")
 
 
@@ -123,7 +125,11 @@ async def current_user() -> User | None:
     if not user_id:
         return None
     user = await asyncio.to_thread(operations.load_user, user_id)
-    if user is None or user.token_version != session.get("token_version"):
+    if (
+        user is None
+        or user.token_version != session.get("token_version")
+        or user.status != ACTIVE  # disabled (or pending) since they logged in
+    ):
         log_out()
         return None
     return user
@@ -136,6 +142,7 @@ async def get_viewer() -> Viewer:
     user = await current_user()
     session = app.storage.user
     if user is not None:
+        session_guard.watch(ui.context.client, user.id or 0)  # thrown out once disabled
         return Viewer(user, i18n.choose(user.language, accept_language), user.theme)
     return Viewer(
         None, i18n.choose(session.get("lang"), accept_language), session.get("theme", "auto")

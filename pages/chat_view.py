@@ -18,6 +18,7 @@ from beykusay.render_cache import Rendered, render_messages
 from beykusay.schemas import MessageCreate
 from beykusay.services import operations
 from beykusay.services.errors import Conflict, ServiceError, TooManyAttempts, Unavailable
+from beykusay.services.usage import LimitReached
 from beykusay.state import get_state
 from pages import auth
 from pages.answer import AnswerView
@@ -272,7 +273,9 @@ class ChatView:
 
     def _notify_failure(self, exc: ServiceError) -> None:
         t = self.viewer.t
-        if isinstance(exc, TooManyAttempts):
+        if isinstance(exc, LimitReached):
+            text = t("limit_reached", date=exc.resets_on.isoformat())
+        elif isinstance(exc, TooManyAttempts):
             text = t("too_fast", seconds=exc.retry_after)
         elif isinstance(exc, Unavailable):
             text = t("server_restarting")

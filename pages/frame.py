@@ -115,4 +115,6 @@ def _user_menu(viewer: Viewer) -> None:
             ui.menu_item(viewer.t("settings"), lambda: ui.navigate.to("/settings")).mark(
                 "menu-settings"
             )
+            if viewer.user.role == "admin":  # the page itself checks again, as every action
+                ui.menu_item(viewer.t("admin"), lambda: ui.navigate.to("/admin")).mark("menu-admin")
             ui.menu_item(viewer.t("log_out"), log_out).mark("menu-logout")

@@ -13,14 +13,17 @@ from beykusay.schemas import Credentials
 from beykusay.services import operations
 from beykusay.services.errors import (
     Conflict,
+    Forbidden,
     InvalidCredentials,
     TooManyAttempts,
     Unavailable,
 )
+from beykusay.services.signup import PENDING, AccountDisabled, AccountPending
 from beykusay.state import get_state
 from pages import auth
 from pages.auth import Viewer, get_viewer, safe_target
 from pages.frame import frame
+from pages.pending import show_pending
 from pages.widgets import busy
 
 
@@ -68,6 +71,12 @@ async def login_page(redirect_to: str | None = None) -> RedirectResponse | None:
                 return
             except Unavailable:
                 _show(error, t("unavailable"))
+                return
+            except AccountPending:
+                show_pending(username.value)
+                return
+            except AccountDisabled:
+                _show(error, t("account_disabled"))
                 return
             auth.log_in(user)
             ui.navigate.to(target)
@@ -133,6 +142,12 @@ async def register_page() -> RedirectResponse | None:
                     )
             except Conflict:
                 _show(error, t("username_taken"))
+                return
+            except Forbidden:
+                _show(error, t("signup_closed_text"))
+                return
+            if user.status == PENDING:
+                show_pending(user.username)
                 return
             auth.log_in(user)
             ui.navigate.to("/chat")

@@ -16,6 +16,7 @@ from pages import auth
 from pages.auth import get_viewer
 from pages.composer import model_options
 from pages.frame import frame, is_demo
+from pages.settings_team import keys_panel, usage_panel, v1_base_url
 
 
 def _section(title: str) -> ui.column:
@@ -92,6 +93,9 @@ async def settings_page() -> RedirectResponse | None:
             ui.button(t("save"), on_click=save_instructions).props("unelevated no-caps").mark(
                 "save-instructions"
             )
+
+        await usage_panel(viewer, _section)
+        await keys_panel(viewer, _section, v1_base_url())
 
         with _section(t("change_password")):
             current = (

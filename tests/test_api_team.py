@@ -180,6 +180,9 @@ def test_disabling_ends_tokens_and_keys_at_once_and_enabling_restores(team: Team
     assert team.patch_user(user_id, status="active").status_code == 200
     assert team.client.get("/me", headers=auth).status_code == 200
     assert team.client.get("/me", headers=key).status_code == 200
+    log = team.process.log()  # who did what, in the server's log
+    assert f"admin {team.admin_name} changed user {name} (id {user_id}): status=disabled" in log
+    assert f"admin {team.admin_name} changed user {name} (id {user_id}): status=active" in log
 
 
 def test_an_admin_sets_a_password_and_the_older_tokens_end(team: TeamServer) -> None:

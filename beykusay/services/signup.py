@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal, get_args
 
-from sqlmodel import Session, col, func, select, update
+from sqlmodel import Session, col, func, or_, select, update
 
 from beykusay.config import get_settings
 from beykusay.db import utcnow
@@ -85,3 +85,14 @@ def note_seen(session: Session, user: User) -> None:
         session.exec(update(User).where(col(User.id) == user.id).values(last_seen_at=now))
         session.commit()
         user.last_seen_at = now
+
+
+def note_seen_many(session: Session, user_ids: set[int]) -> None:
+    """The same for users with open pages: one statement, each row once a minute."""
+    now = utcnow()
+    stale = or_(col(User.last_seen_at).is_(None), col(User.last_seen_at) < now - SEEN_EVERY)
+    result = session.exec(
+        update(User).where(col(User.id).in_(user_ids), stale).values(last_seen_at=now)
+    )
+    if result.rowcount:
+        session.commit()
