@@ -9,7 +9,8 @@ timed phases, one after the other, in one asyncio process:
   baseline  N concurrent ``generate_content_stream`` calls of one google-genai client
             straight to the fake (what an app that called Gemini itself would see)
   app       N concurrent ``chat.completions.create(stream=True)`` calls, each through an
-            ``openai.AsyncOpenAI`` client of its own (N tools), to the real server's /v1
+            ``openai.AsyncOpenAI`` client of its own (N tools, made before the timing),
+            to the real server's /v1
 Users are registered and logged in before anything is timed (N/3 users: the app's
 default cap of answers at once per user).
 
@@ -96,29 +97,37 @@ async def gemini_stream(client: genai.Client, expected: str) -> StreamResult:
     return _judge(result, expected)
 
 
-async def openai_stream(base_url: str, token: str, expected: str) -> StreamResult:
-    """One tool: an AsyncOpenAI client of its own streaming one completion from /v1."""
+def openai_clients(base_url: str, tokens: list[str], n: int) -> list[openai.AsyncOpenAI]:
+    """N tools, each with an AsyncOpenAI client of its own (made before the timing: a
+    client builds its HTTP pool and TLS context, which is not what is measured)."""
+    return [
+        openai.AsyncOpenAI(
+            base_url=base_url + "/v1", api_key=tokens[i % len(tokens)], max_retries=0, timeout=120
+        )
+        for i in range(n)
+    ]
+
+
+async def openai_stream(client: openai.AsyncOpenAI, expected: str) -> StreamResult:
+    """One tool streaming one completion from /v1."""
     result = StreamResult(sent=time.perf_counter())
     parts: list[str] = []
     try:
-        async with openai.AsyncOpenAI(
-            base_url=base_url + "/v1", api_key=token, max_retries=0, timeout=120
-        ) as client:
-            stream = await client.chat.completions.create(
-                model="BeykusChat",
-                messages=[{"role": "user", "content": "Tell me something."}],
-                stream=True,
-            )
-            async for chunk in stream:
-                now = time.perf_counter()
-                if not chunk.choices:
-                    continue
-                choice = chunk.choices[0]
-                if choice.delta.content:
-                    result.text_times.append(now)
-                    parts.append(choice.delta.content)
-                if choice.finish_reason is not None:
-                    result.status = choice.finish_reason
+        stream = await client.chat.completions.create(
+            model="BeykusChat",
+            messages=[{"role": "user", "content": "Tell me something."}],
+            stream=True,
+        )
+        async for chunk in stream:
+            now = time.perf_counter()
+            if not chunk.choices:
+                continue
+            choice = chunk.choices[0]
+            if choice.delta.content:
+                result.text_times.append(now)
+                parts.append(choice.delta.content)
+            if choice.finish_reason is not None:
+                result.status = choice.finish_reason
     except Exception as exc:  # every failure is an error of this stream, counted
         result.error = f"{type(exc).__name__}: {str(exc)[:80]}"
     result.text = "".join(parts)
@@ -166,16 +175,15 @@ async def measure(
     await asyncio.sleep(1)
 
     app = Phase("app")
+    clients = openai_clients(server.url, users, n)
     async with Meter(pids) as app.meter:
         app.began = time.perf_counter()
         app.results = await run_streams(
-            n,
-            0.0,
-            args.stream_timeout,
-            lambda i: openai_stream(server.url, users[i % len(users)], expected),
+            n, 0.0, args.stream_timeout, lambda i: openai_stream(clients[i], expected)
         )
         app.wall = time.perf_counter() - app.began
     app.cpu = app.meter.spent()
+    await asyncio.gather(*(client.close() for client in clients))
     return baseline, app
 
 
