@@ -373,14 +373,14 @@ def test_generation_parameters_are_mapped_to_gemini(oai: openai.OpenAI, gemini: 
 def test_n_other_than_1_is_400_and_unknown_fields_are_ignored(
     oai: openai.OpenAI, gemini: FakeGemini
 ) -> None:
-    """n=2 is refused (param n); n=1 and fields we do not know (user, seed, a tool list)
-    are accepted."""
+    """n=2 is refused (param n); n=1 and fields we do not know (user, seed, a message's
+    name, anything else) are accepted."""
     with pytest.raises(openai.BadRequestError) as caught:
         oai.chat.completions.create(model="BeykusChat", messages=user_says("q"), n=2)
     assert caught.value.body["param"] == "n"  # type: ignore[index]
     answer = oai.chat.completions.create(
         model="BeykusChat",
-        messages=user_says("q"),
+        messages=[{"role": "user", "content": "q", "name": "ada"}],
         n=1,
         user="someone",
         seed=7,
