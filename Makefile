@@ -40,6 +40,7 @@ smoke:
 bench: $(VENV)/.test-installed chromium
 	$(BIN)/python -m tests.bench.stream_render
 	$(BIN)/python -m tests.bench.load
+	$(BIN)/python -m tests.bench.v1_load
 	$(BIN)/python -m tests.bench.long_chat
 	$(BIN)/python -m tests.bench.login_timing
 	$(BIN)/python -m tests.bench.branches

@@ -12,6 +12,7 @@ from beykusay.generation import GenerationManager
 from beykusay.providers import make_provider
 from beykusay.ratelimit import Limiter, RedisSlidingWindowLimiter, SlidingWindowLimiter
 from beykusay.services.accounts import LoginGuard
+from beykusay.services.completions import ConnectionAnswers
 from beykusay.services.instances import reap_orphans
 from beykusay.services.messages import interrupt_streaming
 from beykusay.state import AppState, get_state_or_none, set_state
@@ -51,6 +52,9 @@ def build_state(settings: Settings) -> AppState:
         generation=generation,
         login_guard=LoginGuard(login_limiter),
         signing_key=settings.token_signing_key(),
+        completions=ConnectionAnswers(
+            send_limiter=send_limiter, max_per_user=settings.max_answers_per_user
+        ),
     )
 
 

@@ -67,7 +67,7 @@ class Hardening:
         limit = self.max_multipart_bytes if _is_multipart(scope) else self.max_body_bytes
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await self._too_large(send, headers, limit)
+            await self._too_large(send, headers, path, limit)
             return
 
         received = 0
@@ -95,10 +95,17 @@ class Hardening:
             await self.app(scope, limited_receive, send_with_headers)
         except BodyTooLarge:
             if not started:
-                await self._too_large(send, headers, limit)
+                await self._too_large(send, headers, path, limit)
 
-    async def _too_large(self, send: Send, headers: list[tuple[bytes, bytes]], limit: int) -> None:
-        body = json.dumps({"detail": f"Request body too large (limit {limit} bytes)"}).encode()
+    async def _too_large(
+        self, send: Send, headers: list[tuple[bytes, bytes]], path: str, limit: int
+    ) -> None:
+        message = f"Request body too large (limit {limit} bytes)"
+        shape: dict[str, Any] = {"detail": message}
+        if path.startswith("/v1/"):  # OpenAI's error shape, which its clients read
+            error = {"message": message, "type": "invalid_request_error", "param": None}
+            shape = {"error": {**error, "code": "request_too_large"}}
+        body = json.dumps(shape).encode()
         await send(
             {
                 "type": "http.response.start",

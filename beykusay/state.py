@@ -8,6 +8,7 @@ from beykusay.config import Settings
 from beykusay.generation import GenerationManager
 from beykusay.providers import Provider
 from beykusay.services.accounts import LoginGuard
+from beykusay.services.completions import ConnectionAnswers
 
 
 @dataclass
@@ -17,6 +18,7 @@ class AppState:
     generation: GenerationManager
     login_guard: LoginGuard
     signing_key: str  # the token key (Settings.token_signing_key), read once
+    completions: ConnectionAnswers  # /v1 answers, which belong to their connection
 
 
 _state: AppState | None = None

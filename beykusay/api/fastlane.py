@@ -3,7 +3,7 @@
 NiceGUI wraps every request in its session, storage-tracking, cache-control and
 redirect middlewares, three of them BaseHTTPMiddleware, which copies each chunk of
 a streamed body through extra tasks and memory streams. The API needs none of
-that, so `/api`, `/docs` and `/openapi.json` go straight to their own FastAPI app;
+that, so `/api`, `/v1`, `/docs` and `/openapi.json` go straight to their own FastAPI app;
 everything else goes to NiceGUI as before.
 """
 
@@ -16,7 +16,7 @@ API_PATHS = ("/docs", "/docs/oauth2-redirect", "/openapi.json")
 
 
 def is_api_path(path: str) -> bool:
-    return path == "/api" or path.startswith("/api/") or path in API_PATHS
+    return path.startswith(("/api/", "/v1/")) or path in ("/api", "/v1") or path in API_PATHS
 
 
 class FastLane:

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from beykusay import __version__
-from beykusay.api import accounts, admin, chats, messages, meta, sharing, team
+from beykusay.api import accounts, admin, chats, messages, meta, sharing, team, v1
 from beykusay.hardening import Hardening
 from beykusay.services.errors import ServiceError
 
@@ -42,6 +42,7 @@ def build_api(*, max_body_bytes: int, max_multipart_bytes: int = 0) -> FastAPI:
         redoc_url=None,
     )
     api.include_router(api_router)
+    api.include_router(v1.router)
     api.add_exception_handler(ServiceError, service_error_handler)
     api.add_exception_handler(RequestValidationError, validation_error_handler)
     api.add_middleware(

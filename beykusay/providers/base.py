@@ -10,12 +10,31 @@ from beykusay.grounding import Grounding
 
 
 @dataclass(frozen=True, slots=True)
+class InlineData:
+    """Bytes sent inside a turn (an image), with their MIME type."""
+
+    mime_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Turn:
     """One earlier turn of the conversation, as rebuilt from the database."""
 
     role: Literal["user", "model"]
     text: str
     signature: str | None = None  # Gemini thought signature of a model turn
+    parts: tuple[str | InlineData, ...] = ()  # when given, the turn's content in order
+
+
+@dataclass(frozen=True, slots=True)
+class Sampling:
+    """Generation parameters a client may set (None: the model's default)."""
+
+    max_output_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    stop_sequences: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +97,7 @@ class GenerationRequest:
     history: Sequence[Turn] = field(default_factory=tuple)  # ends with the new user turn
     thinking: bool = False  # ask for the model's thoughts
     web_search: bool = False  # let the model search the web (sources come as Grounding)
+    sampling: Sampling = Sampling()
 
 
 class Provider(Protocol):

@@ -21,6 +21,7 @@ from .base import (
     AnswerText,
     Finish,
     GenerationRequest,
+    InlineData,
     ProviderError,
     ProviderEvent,
     Signature,
@@ -72,10 +73,19 @@ def decode_signature(value: str) -> bytes | None:
         return None
 
 
+def _part(piece: str | InlineData) -> types.Part:
+    if isinstance(piece, InlineData):
+        return types.Part.from_bytes(data=piece.data, mime_type=piece.mime_type)
+    return types.Part(text=piece)
+
+
 def build_contents(history: Sequence[Turn]) -> list[types.Content]:
     """The conversation as Gemini contents; a model turn carries its thought signature back."""
     contents = []
     for turn in history:
+        if turn.parts:
+            contents.append(types.Content(role=turn.role, parts=[_part(p) for p in turn.parts]))
+            continue
         raw = decode_signature(turn.signature) if turn.role == "model" and turn.signature else None
         part = (
             types.Part(text=turn.text, thought_signature=raw) if raw else types.Part(text=turn.text)
@@ -236,12 +246,17 @@ class GeminiProvider:
         the task runs the ``finally`` of every SDK generator; closing only the outer SDK
         generator would leave the HTTP response open until the garbage collector runs.
         """
+        sampling = request.sampling
         config = types.GenerateContentConfig(
             system_instruction=request.system_instruction or None,
             thinking_config=types.ThinkingConfig(include_thoughts=True)
             if request.thinking
             else None,
             tools=[types.Tool(google_search=types.GoogleSearch())] if request.web_search else None,
+            max_output_tokens=sampling.max_output_tokens,
+            temperature=sampling.temperature,
+            top_p=sampling.top_p,
+            stop_sequences=list(sampling.stop_sequences) or None,
         )
         try:
             chunks = await self._client.aio.models.generate_content_stream(
