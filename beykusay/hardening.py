@@ -44,9 +44,12 @@ class BodyTooLarge(Exception):
 
 
 class Hardening:
-    def __init__(self, app: ASGIApp, max_body_bytes: int = 256 * 1024) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int = 256 * 1024, larger: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.larger = larger or {}  # paths (uploads) with a limit of their own
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -58,9 +61,10 @@ class Hardening:
         if scope.get("scheme") == "https":
             headers.append((b"strict-transport-security", b"max-age=31536000"))
 
+        limit = self.larger.get(path, self.max_body_bytes)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_body_bytes:
-            await self._too_large(send, headers)
+        if declared is not None and declared > limit:
+            await self._too_large(send, headers, limit)
             return
 
         received = 0
@@ -71,7 +75,7 @@ class Hardening:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     raise BodyTooLarge
             return message
 
@@ -88,12 +92,10 @@ class Hardening:
             await self.app(scope, limited_receive, send_with_headers)
         except BodyTooLarge:
             if not started:
-                await self._too_large(send, headers)
+                await self._too_large(send, headers, limit)
 
-    async def _too_large(self, send: Send, headers: list[tuple[bytes, bytes]]) -> None:
-        body = json.dumps(
-            {"detail": f"Request body too large (limit {self.max_body_bytes} bytes)"}
-        ).encode()
+    async def _too_large(self, send: Send, headers: list[tuple[bytes, bytes]], limit: int) -> None:
+        body = json.dumps({"detail": f"Request body too large (limit {limit} bytes)"}).encode()
         await send(
             {
                 "type": "http.response.start",

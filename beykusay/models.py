@@ -82,6 +82,7 @@ class Message(SQLModel, table=True):
     output_tokens: int | None = None
     thinking_tokens: int | None = None
     history_omitted: int = 0  # older messages left out of the request to fit the budget
+    attachments_omitted: int = 0  # older messages' files left out to fit the budget
     signature: str | None = Field(default=None, sa_type=Text)  # Gemini thought signature
     instance_id: str | None = Field(default=None, max_length=64)  # who is generating it
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -96,3 +97,6 @@ class Instance(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     heartbeat_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+from beykusay.files import models as _files  # noqa: E402, F401  (registers their tables)

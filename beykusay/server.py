@@ -12,6 +12,7 @@ from types import FrameType
 from nicegui import app, ui
 
 from beykusay.api.fastlane import route_api_past_pages
+from beykusay.api.files import UPLOAD_SLACK
 from beykusay.api.router import build_api
 from beykusay.app import start, stop
 from beykusay.catalog import MODELS
@@ -29,7 +30,10 @@ def build_app() -> None:
     from pages.auth import AuthMiddleware
 
     settings = get_settings()
-    route_api_past_pages(app, build_api(max_body_bytes=settings.max_body_bytes))
+    uploads = settings.max_upload_bytes + UPLOAD_SLACK
+    route_api_past_pages(
+        app, build_api(max_body_bytes=settings.max_body_bytes, upload_body_bytes=uploads)
+    )
     app.add_middleware(AuthMiddleware)
     # Added last, so it wraps everything: every response gets the headers, even redirects.
     app.add_middleware(Hardening, max_body_bytes=settings.max_body_bytes)

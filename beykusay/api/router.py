@@ -7,12 +7,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from beykusay import __version__
-from beykusay.api import accounts, chats, messages, meta
+from beykusay.api import accounts, chats, files, messages, meta
 from beykusay.hardening import Hardening
 from beykusay.services.errors import ServiceError, TooManyAttempts
 
 api_router = APIRouter(prefix="/api")
-for module in (accounts, chats, messages, meta):
+for module in (accounts, chats, files, messages, meta):
     api_router.include_router(module.router)
 
 
@@ -32,7 +32,7 @@ async def validation_error_handler(_request: Request, exc: Exception) -> JSONRes
     return JSONResponse({"detail": errors}, status_code=422)
 
 
-def build_api(*, max_body_bytes: int) -> FastAPI:
+def build_api(*, max_body_bytes: int, upload_body_bytes: int | None = None) -> FastAPI:
     """The REST API as an app of its own, with its docs at /docs and /openapi.json."""
     api = FastAPI(
         title="BeykuSay API",
@@ -43,5 +43,7 @@ def build_api(*, max_body_bytes: int) -> FastAPI:
     api.include_router(api_router)
     api.add_exception_handler(ServiceError, service_error_handler)
     api.add_exception_handler(RequestValidationError, validation_error_handler)
-    api.add_middleware(Hardening, max_body_bytes=max_body_bytes)
+    # Uploads have a limit of their own (MAX_UPLOAD_BYTES and the multipart framing).
+    uploads = {"/api/files": upload_body_bytes} if upload_body_bytes else {}
+    api.add_middleware(Hardening, max_body_bytes=max_body_bytes, larger=uploads)
     return api

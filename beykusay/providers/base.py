@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from beykusay.providers.attachments import Attachment, FileSource
+
 
 @dataclass(frozen=True, slots=True)
 class Turn:
@@ -14,6 +16,7 @@ class Turn:
     role: Literal["user", "model"]
     text: str
     signature: str | None = None  # Gemini thought signature of a model turn
+    files: tuple[Attachment, ...] = ()  # what the user attached to this turn
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,7 @@ class GenerationRequest:
     system_instruction: str
     history: Sequence[Turn] = field(default_factory=tuple)  # ends with the new user turn
     thinking: bool = False  # ask for the model's thoughts
+    files: FileSource | None = None  # the bytes of the turns' files
 
 
 class Provider(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+from beykusay.providers.attachments import describe
 from beykusay.providers.base import (
     AnswerText,
     Finish,
@@ -54,6 +55,9 @@ class DemoProvider:
         if len(question) > 80:
             question = question[:80] + "…"
         text = ANSWER.format(question=question)
+        files = request.history[-1].files if request.history else ()
+        if files:
+            text = f"I received {describe(files)}.\n\n" + text
         if request.thinking:
             text = THOUGHTS.format(question=question) + text
         for piece in _chunks(text, self.chunk_chars):
