@@ -26,6 +26,7 @@ from .base import (
     Turn,
     Usage,
 )
+from .gemini_files import GeminiFiles, file_gone
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,7 @@ class GeminiProvider:
         stall_timeout: float = 60.0,
         max_retries: int = 2,
         retry_base_delay: float = 1.0,
+        inline_bytes: int = 20_000_000,
     ) -> None:
         self._api_key = api_key
         self._stall_timeout = stall_timeout
@@ -139,6 +141,7 @@ class GeminiProvider:
             base_url=base_url, retry_options=types.HttpRetryOptions(attempts=1)
         )
         self._client = genai.Client(api_key=api_key, http_options=options)
+        self._files = GeminiFiles(self._client, inline_bytes=inline_bytes)
 
     async def aclose(self) -> None:
         """Close the SDK's HTTP sessions."""
@@ -235,12 +238,60 @@ class GeminiProvider:
             else None,
         )
         try:
-            chunks = await self._client.aio.models.generate_content_stream(
-                model=request.model, contents=build_contents(request.history), config=config
-            )
+            chunks = await self._open_stream(request, config)
             async for chunk in chunks:
                 queue.put_nowait(chunk)
         except Exception as exc:
             queue.put_nowait(exc)
         else:
             queue.put_nowait(None)
+
+    async def _open_stream(
+        self, request: GenerationRequest, config: types.GenerateContentConfig
+    ) -> AsyncIterator[types.GenerateContentResponse]:
+        """Start the stream; the turns' files go with them (see gemini_files).
+
+        When Gemini says an uploaded file is gone (expired early, deleted), the uploads
+        are forgotten and the files sent again, once.
+        """
+        contents = build_contents(request.history)
+        if request.files is None:
+            return await self._client.aio.models.generate_content_stream(
+                model=request.model, contents=contents, config=config
+            )
+        with_files, by_uri = await self._files.contents(request.history, request.files, contents)
+        stream = await self._client.aio.models.generate_content_stream(
+            model=request.model, contents=with_files, config=config
+        )
+        if not by_uri:
+            return stream
+        try:  # the SDK sends the request when the first chunk is read
+            return await _started(stream)
+        except errors.APIError as exc:
+            if not by_uri or not file_gone(exc):
+                raise
+            log.info("Gemini no longer has an uploaded file (%s): uploading again", exc.message)
+        for ref in by_uri:
+            await request.files.forget_upload(ref)
+        with_files, _ = await self._files.contents(request.history, request.files, contents)
+        return await self._client.aio.models.generate_content_stream(
+            model=request.model, contents=with_files, config=config
+        )
+
+
+async def _started(stream: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    """``stream`` with its first chunk already read (so its request's errors raise here)."""
+    iterator = aiter(stream)
+    try:
+        first = await anext(iterator)
+    except StopAsyncIteration:
+        first = None
+
+    async def rest() -> AsyncIterator[Any]:
+        if first is None:
+            return
+        yield first
+        async for chunk in iterator:
+            yield chunk
+
+    return rest()
