@@ -74,7 +74,10 @@ async def upload_file(request: Request, user: CurrentUser, state: StateDep) -> F
     if declared.isdigit() and int(declared) > limit + UPLOAD_SLACK:
         raise FileRefused(too_large_message(limit), 413)
     upload = await read_upload(
-        request.headers.get("content-type", ""), request.stream(), limit=limit
+        request.headers.get("content-type", ""),
+        request.stream(),
+        limit=limit,
+        expected=int(declared) if declared.isdigit() else None,
     )
     user_id = user.id
     saved = await asyncio.to_thread(

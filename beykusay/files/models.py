@@ -23,9 +23,10 @@ class FileBlob(SQLModel, table=True):
     )
     sha256: str = Field(max_length=64)
     size: int
-    # Empty when the bytes live elsewhere (another FileStore); the database store keeps them.
-    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Empty when the bytes live elsewhere (another FileStore); the database store keeps
+    # them. The last column (see DatabaseFileStore._put_sqlite).
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
 class StoredFile(SQLModel, table=True):

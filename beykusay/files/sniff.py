@@ -7,6 +7,7 @@ decoded (with a pixel limit, so a decompression bomb is refused, not rendered).
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import warnings
@@ -60,8 +61,12 @@ def _magic(head: bytes) -> FileType | None:
 def _text(data: bytes | bytearray | memoryview) -> FileType | None:
     if b"\x00" in data:
         return None
-    try:
-        str(data, "utf-8")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:  # in slices: a large text is checked without a decoded copy of it all
+        for start in range(0, len(view), 1 << 16):
+            decoder.decode(view[start : start + (1 << 16)])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return None
     if _MARKUP.match(bytes(data[:1024]).lstrip(b"\xef\xbb\xbf")):

@@ -22,6 +22,28 @@ class Upload:
     data: bytearray = field(default_factory=bytearray)
 
 
+class _Buffer:
+    """The file's bytes, in one buffer sized from the body's length when it is known, so
+    that it never grows by reallocating (which would briefly hold the bytes twice)."""
+
+    def __init__(self, expected: int | None) -> None:
+        self.data = bytearray(expected or 0)
+        self.filled = 0
+
+    def add(self, piece: bytes) -> None:
+        end = self.filled + len(piece)
+        if end <= len(self.data):
+            self.data[self.filled : end] = piece
+        else:
+            del self.data[self.filled :]
+            self.data += piece
+        self.filled = end
+
+    def done(self) -> bytearray:
+        del self.data[self.filled :]
+        return self.data
+
+
 class _Part:
     def __init__(self) -> None:
         self.headers: dict[bytes, bytes] = {}
@@ -38,8 +60,13 @@ def _decoded(raw: bytes | None) -> str | None:
         return raw.decode("latin-1")
 
 
-async def read_upload(content_type: str, chunks: AsyncIterator[bytes], *, limit: int) -> Upload:
-    """The ``file`` part of the body; FileRefused for a missing part or one over ``limit``."""
+async def read_upload(
+    content_type: str, chunks: AsyncIterator[bytes], *, limit: int, expected: int | None = None
+) -> Upload:
+    """The ``file`` part of the body; FileRefused for a missing part or one over ``limit``.
+
+    ``expected``: the body's declared length (the buffer is sized from it, at most ``limit``).
+    """
     mime, options = parse_options_header(content_type)
     boundary = options.get(b"boundary")
     if mime != b"multipart/form-data" or not boundary:
@@ -49,6 +76,7 @@ async def read_upload(content_type: str, chunks: AsyncIterator[bytes], *, limit:
     current = _Part()
     in_file = False
     too_large = False
+    buffer = _Buffer(min(expected, limit) if expected else None)
 
     def on_part_begin() -> None:
         nonlocal current
@@ -78,14 +106,14 @@ async def read_upload(content_type: str, chunks: AsyncIterator[bytes], *, limit:
             upload.content_type = _decoded(current.headers.get(b"content-type"))
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
-        nonlocal too_large
+        nonlocal too_large, buffer
         if not in_file or too_large:
             return
-        if len(upload.data) + (end - start) > limit:
+        if buffer.filled + (end - start) > limit:
             too_large = True
-            upload.data.clear()
+            buffer = _Buffer(None)
             return
-        upload.data += data[start:end]
+        buffer.add(data[start:end])
 
     def on_part_end() -> None:
         nonlocal in_file
@@ -114,6 +142,7 @@ async def read_upload(content_type: str, chunks: AsyncIterator[bytes], *, limit:
         raise FileRefused(too_large_message(limit), 413)
     if not found:
         raise FileRefused("No file: send it in a multipart part named 'file'.", 422)
+    upload.data = buffer.done()
     return upload
 
 

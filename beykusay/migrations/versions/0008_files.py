@@ -26,8 +26,9 @@ def upgrade() -> None:
         ),
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
-        sa.Column("content", sa.LargeBinary(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
+        # Last: SQLite writes a zero-filled last column without building it in memory.
+        sa.Column("content", sa.LargeBinary(), nullable=True),
         sa.UniqueConstraint("user_id", "sha256", name="uq_file_blobs_user_sha"),
     )
     op.create_table(
