@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import gemini_env
+from tests.databases import BACKENDS, fresh_database
 from tests.fakegemini import FakeGemini
 from tests.filehelpers import INLINE, MAX_UPLOAD, QUOTA
 from tests.serverproc import ServerProcess
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=BACKENDS)
 def files_server(
-    tmp_path_factory: pytest.TempPathFactory, fake_gemini: FakeGemini
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    fake_gemini: FakeGemini,
 ) -> Iterator[ServerProcess]:
+    """Per database backend (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)."""
+    folder = tmp_path_factory.mktemp("files")
+    with fresh_database(request.param, folder) as url:
+        process = _start(folder, url, fake_gemini)
+        yield process
+        process.stop()
+
+
+def _start(folder: Path, url: str, fake_gemini: FakeGemini) -> ServerProcess:
     env = {
+        "DATABASE_URL": url,
         **gemini_env(fake_gemini),
         "MAX_UPLOAD_BYTES": str(MAX_UPLOAD),
         "USER_STORAGE_BYTES": str(QUOTA),
@@ -25,9 +39,7 @@ def files_server(
         "MAX_ATTACHMENTS": "3",
         "HISTORY_MAX_CHARS": "20000",
     }
-    process = ServerProcess(tmp_path_factory.mktemp("files"), env).start()
-    yield process
-    process.stop()
+    return ServerProcess(folder, env).start()
 
 
 @pytest.fixture
