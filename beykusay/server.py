@@ -26,7 +26,7 @@ def build_app() -> None:
     """Register the API, the pages, the middleware and the start-up on NiceGUI's app."""
     # Imported here, not at the top: the User fixture re-imports the pages per test.
     import pages  # noqa: F401  (registers the @ui.page routes)
-    from pages import assets
+    from pages import assets, attachments
     from pages.auth import AuthMiddleware
 
     settings = get_settings()
@@ -34,9 +34,14 @@ def build_app() -> None:
     route_api_past_pages(
         app, build_api(max_body_bytes=settings.max_body_bytes, upload_body_bytes=uploads)
     )
+    app.include_router(attachments.router)  # the page's uploads, on the login session
     app.add_middleware(AuthMiddleware)
     # Added last, so it wraps everything: every response gets the headers, even redirects.
-    app.add_middleware(Hardening, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        Hardening,
+        max_body_bytes=settings.max_body_bytes,
+        larger={attachments.UPLOAD_URL: uploads},
+    )
     assets.install()
     app.on_startup(start)
     app.on_shutdown(stop)

@@ -101,9 +101,9 @@ class ChatView:
             ui.navigate.to("/login")
         return user
 
-    def _valid(self, text: str) -> str | None:
+    def _valid(self, text: str, attachments: list[int] | None = None) -> str | None:
         try:
-            return MessageCreate(content=text).content
+            return MessageCreate(content=text, attachments=attachments or []).content
         except ValidationError:
             if text.strip():
                 ui.notify(self.viewer.t("too_long"), type="warning")
@@ -135,7 +135,9 @@ class ChatView:
         return live
 
     async def send(self) -> None:
-        content = self._valid(self.composer.text)
+        if self.composer.tray.uploading:
+            return  # Send is disabled meanwhile; Enter waits too
+        content = self._valid(self.composer.text, self.composer.tray.file_ids)
         if content is not None:
             await self._send(content, typed=True)
 
@@ -146,7 +148,8 @@ class ChatView:
     async def _send(self, content: str, *, typed: bool) -> None:
         if not self._claim():
             return
-        live = await self._start(lambda user: self._send_as(user, content))
+        attached = self.composer.tray.file_ids if typed else []
+        live = await self._start(lambda user: self._send_as(user, content, attached))
         if live is None:
             return
         assert self.chat is not None and self.chat.id is not None
@@ -158,7 +161,7 @@ class ChatView:
         if title := self.sidebar.titles.get(self.chat.id):
             ui.page_title(f"{title} · BeykuSay")
 
-    async def _send_as(self, user: User, content: str) -> LiveAnswer:
+    async def _send_as(self, user: User, content: str, attached: list[int]) -> LiveAnswer:
         if self.chat is None:
             self.chat = await asyncio.to_thread(
                 operations.create_chat, self.viewer.user_id, self.model
@@ -167,7 +170,7 @@ class ChatView:
             ui.navigate.history.replace(f"/chat/{self.chat.id}")
         assert self.chat.id is not None
         return await self.generation.send(
-            user=user, chat_id=self.chat.id, content=content, model=self.model
+            user=user, chat_id=self.chat.id, content=content, model=self.model, attachments=attached
         )
 
     async def regenerate(self) -> bool:

@@ -10,6 +10,7 @@ from nicegui import ui
 
 from beykusay.render_cache import Rendered
 from pages.answer import AnswerView
+from pages.attachments import message_files
 from pages.auth import Viewer
 from pages.composer import ENTER_SENDS
 from pages.versions import SwitchAction, VersionSwitcher, version_switcher
@@ -39,7 +40,9 @@ class UserMessage:
         self.switcher: VersionSwitcher | None = None
         with ui.column().classes("w-full items-end gap-1") as self.root:
             self.root.mark(f"user-{self.message_id}")
+            message_files(viewer, message)
             self.bubble = ui.label(self.content).classes("bk-bubble").mark("user-message")
+            self.bubble.set_visibility(bool(self.content))
             with ui.row().classes("bk-actions items-center") as self.actions:
                 self.switcher = version_switcher(viewer, message, on_switch)
                 icon_button("content_copy", t("copy"), self.copy)

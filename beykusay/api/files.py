@@ -10,7 +10,9 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from beykusay.api.deps import CurrentUser, StateDep
 from beykusay.api.docs import AUTH, error, invalid
+from beykusay.config import Settings
 from beykusay.db import in_session
+from beykusay.files.models import StoredFile
 from beykusay.files.sniff import ACCEPTED
 from beykusay.files.upload import read_upload, too_large_message
 from beykusay.models import MAX_ID
@@ -68,7 +70,12 @@ def content_disposition(kind: str, name: str) -> str:
 async def upload_file(request: Request, user: CurrentUser, state: StateDep) -> FileOut:
     """Upload one file as the multipart part ``file``; its type is decided from its bytes."""
     assert user.id is not None
-    settings = state.settings
+    return file_out(await receive_file(request, user.id, state.settings))
+
+
+async def receive_file(request: Request, user_id: int, settings: Settings) -> StoredFile:
+    """Read the request's ``file`` part as it streams in and keep it (for the API and the
+    page's own upload route); FileRefused when it cannot be taken."""
     limit = settings.max_upload_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + UPLOAD_SLACK:
@@ -79,8 +86,7 @@ async def upload_file(request: Request, user: CurrentUser, state: StateDep) -> F
         limit=limit,
         expected=int(declared) if declared.isdigit() else None,
     )
-    user_id = user.id
-    saved = await asyncio.to_thread(
+    return await asyncio.to_thread(
         in_session,
         lambda session: files.save_upload(
             session=session,
@@ -91,7 +97,12 @@ async def upload_file(request: Request, user: CurrentUser, state: StateDep) -> F
             quota=settings.user_storage_bytes,
         ),
     )
-    return file_out(saved)
+
+
+def content_response(file: StoredFile, data: bytes) -> Response:
+    """A file's bytes with the headers that keep them inert in this origin."""
+    headers = {**CONTENT_HEADERS, "Content-Disposition": content_disposition(file.kind, file.name)}
+    return Response(content=data, media_type=file.mime_type, headers=headers)
 
 
 UPLOAD_SLACK = 64 * 1024  # room for the multipart framing around the file itself
@@ -133,11 +144,7 @@ async def file_content(file_id: FileId, user: CurrentUser) -> Response:
     file, data = await asyncio.to_thread(
         in_session, lambda s: files.read_content(session=s, user_id=user_id, file_id=file_id)
     )
-    headers = {
-        **CONTENT_HEADERS,
-        "Content-Disposition": content_disposition(file.kind, file.name),
-    }
-    return Response(content=data, media_type=file.mime_type, headers=headers)
+    return content_response(file, data)
 
 
 @router.delete("/{file_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
