@@ -9,7 +9,7 @@ import base64
 import shutil
 
 import pytest
-from playwright.sync_api import JSHandle, Page, expect
+from playwright.sync_api import JSHandle, Page, Route, expect
 
 from pages.attachments import human_size
 from tests.browser.conftest import Server, register, shot
@@ -53,14 +53,19 @@ def test_drag_a_png_in_send_it_and_see_the_thumbnail_and_answer(page: Page, serv
     the demo answer says it received 1 image, photo.png."""
     register(page, server, "attach")
     data = png(320, 200, "#2a6")
+    held: list[Route] = []
+    page.route("**/attachments", lambda route: held.append(route))  # the upload waits
     drop(page, [("photo.png", data, "image/png")])
     chip = page.locator(".bk-tray .bk-chip")
     expect(chip).to_contain_text("photo.png")
+    send = page.get_by_role("button", name="Send")
+    expect(send).to_be_disabled()  # while the upload is in flight
+    assert held, "the upload did not start"
+    held[0].continue_()
     expect(chip).to_contain_text(human_size(len(data)))
     expect(chip.locator(".q-linear-progress")).to_be_hidden()  # upload finished
     page.locator("textarea").fill("What colour is this?")
     keep_shot(page, "01-chip-light")
-    send = page.get_by_role("button", name="Send")
     expect(send).to_be_enabled()
     send.click()
     message = page.locator(".bk-message-files")
