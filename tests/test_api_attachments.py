@@ -221,3 +221,34 @@ def test_deleting_a_chat_deletes_files_no_other_chat_uses(
     assert fapi.delete(f"/chats/{first['id']}", headers=auth).status_code == 204
     assert fapi.get(f"/files/{only['id']}", headers=auth).status_code == 404
     assert fapi.get(f"/files/{shared['id']}", headers=auth).status_code == 200
+
+
+def test_gemini_refusing_a_file_is_a_clear_error_and_keeps_the_question(
+    fapi: httpx.Client, auth: dict[str, str], gemini: FakeGemini
+) -> None:
+    """When Gemini refuses an attached file, the answer ends in an error that says so
+    in words, and the question with its file and text is kept to try again."""
+    pdf = uploaded(fapi, auth, fs.pdf(), "paper.pdf")
+    chat = new_chat(fapi, auth)
+    gemini.enqueue([g.http_error(400, "The document has no pages.")])
+    sent = send(fapi, auth, chat["id"], "Summarise this", attachments=[pdf["id"]])
+    answer = sent["assistant_message"]
+    assert answer["status"] == "error" and "The document has no pages" in answer["error"]
+    question = messages(fapi, auth, chat["id"])[0]
+    assert question["content"] == "Summarise this"
+    assert [f["name"] for f in question["attachments"]] == ["paper.pdf"]
+
+
+def test_an_upload_still_processing_is_waited_for_until_active(
+    fapi: httpx.Client, auth: dict[str, str], gemini: FakeGemini
+) -> None:
+    """A large file is uploaded and waits while Gemini processes it (PROCESSING, polled
+    until ACTIVE); the answer then arrives as usual."""
+    gemini.files.processing_polls = 2
+    big = b"%PDF-1.4\n" + b"2" * (INLINE + 5_000)
+    pdf = uploaded(fapi, auth, big, "slow.pdf")
+    chat = new_chat(fapi, auth)
+    answer = send(fapi, auth, chat["id"], "Read", attachments=[pdf["id"]])["assistant_message"]
+    assert answer["status"] == "complete", answer["error"]
+    (stored,) = gemini.files.files()
+    assert stored.state() == "ACTIVE" and stored.polls_left == 0

@@ -56,6 +56,8 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
 
 
 _CONNECTION_ERRORS = _transport_errors()
+# Markers in a stream's queue: the turns' files are being prepared (uploaded), or ready.
+PREPARING, PREPARED = object(), object()
 
 
 def encode_signature(raw: bytes) -> str:
@@ -174,10 +176,14 @@ class GeminiProvider:
         signature: str | None = None
         finish: str | None = None
         usage: Usage | None = None
+        stall: float | None = self._stall_timeout
         try:
             while True:
-                async with asyncio.timeout(self._stall_timeout):
+                async with asyncio.timeout(stall):
                     chunk = await queue.get()
+                if chunk is PREPARING or chunk is PREPARED:  # files: uploads take their time
+                    stall = None if chunk is PREPARING else self._stall_timeout
+                    continue
                 if chunk is None:
                     break
                 if isinstance(chunk, BaseException):
@@ -238,7 +244,7 @@ class GeminiProvider:
             else None,
         )
         try:
-            chunks = await self._open_stream(request, config)
+            chunks = await self._open_stream(request, config, queue)
             async for chunk in chunks:
                 queue.put_nowait(chunk)
         except Exception as exc:
@@ -247,7 +253,10 @@ class GeminiProvider:
             queue.put_nowait(None)
 
     async def _open_stream(
-        self, request: GenerationRequest, config: types.GenerateContentConfig
+        self,
+        request: GenerationRequest,
+        config: types.GenerateContentConfig,
+        queue: asyncio.Queue[Any],
     ) -> AsyncIterator[types.GenerateContentResponse]:
         """Start the stream; the turns' files go with them (see gemini_files).
 
@@ -259,7 +268,9 @@ class GeminiProvider:
             return await self._client.aio.models.generate_content_stream(
                 model=request.model, contents=contents, config=config
             )
+        queue.put_nowait(PREPARING)  # no stall timer while files upload and process
         with_files, by_uri = await self._files.contents(request.history, request.files, contents)
+        queue.put_nowait(PREPARED)
         stream = await self._client.aio.models.generate_content_stream(
             model=request.model, contents=with_files, config=config
         )
@@ -273,7 +284,9 @@ class GeminiProvider:
             log.info("Gemini no longer has an uploaded file (%s): uploading again", exc.message)
         for ref in by_uri:
             await request.files.forget_upload(ref)
+        queue.put_nowait(PREPARING)
         with_files, _ = await self._files.contents(request.history, request.files, contents)
+        queue.put_nowait(PREPARED)
         return await self._client.aio.models.generate_content_stream(
             model=request.model, contents=with_files, config=config
         )
