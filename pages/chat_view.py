@@ -185,9 +185,13 @@ class ChatView:
         self.follow(self.generation.subscribe_to(live))
         return True
 
-    async def edit_and_resend(self, parent_id: int | None, text: str) -> bool:
-        """Send ``text`` as a new version of the question that followed ``parent_id``."""
-        content = self._valid(text)
+    async def edit_and_resend(
+        self, parent_id: int | None, text: str, attachments: list[int] | None = None
+    ) -> bool:
+        """Send ``text`` (and the question's files) as a new version of the question that
+        followed ``parent_id``."""
+        attached = list(attachments or [])
+        content = self._valid(text, attached)
         if content is None or self.chat is None or self.chat.id is None:
             return False
         if not self._claim():
@@ -195,7 +199,12 @@ class ChatView:
         chat_id = self.chat.id
         live = await self._start(
             lambda user: self.generation.send(
-                user=user, chat_id=chat_id, content=content, model=self.model, parent_id=parent_id
+                user=user,
+                chat_id=chat_id,
+                content=content,
+                model=self.model,
+                parent_id=parent_id,
+                attachments=attached,
             )
         )
         if live is None:

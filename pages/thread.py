@@ -16,8 +16,9 @@ from pages.composer import ENTER_SENDS
 from pages.versions import SwitchAction, VersionSwitcher, version_switcher
 from pages.widgets import Pacer, copy_to_clipboard, icon_button
 
-# Sends the edited text as a new version of the question after ``parent_id``.
-EditAction = Callable[[int | None, str], Awaitable[bool]]
+# Sends the edited text (with the question's files) as a new version of the question
+# after ``parent_id``.
+EditAction = Callable[[int | None, str, list[int]], Awaitable[bool]]
 
 
 class UserMessage:
@@ -35,6 +36,8 @@ class UserMessage:
         self.message_id: int = message["id"]
         self.parent_id: int | None = message.get("parent_id")
         self.content: str = message["content"]
+        # The files go with an edited version too (deleted ones cannot).
+        self.file_ids = [f["id"] for f in message.get("attachments") or [] if not f.get("deleted")]
         self.on_edit = on_edit
         self.editor: ui.column | None = None
         self.switcher: VersionSwitcher | None = None
@@ -71,7 +74,7 @@ class UserMessage:
             field.props["aria-label"] = t("edit")
 
             async def send() -> None:
-                if await self.on_edit(self.parent_id, field.value or ""):
+                if await self.on_edit(self.parent_id, field.value or "", self.file_ids):
                     self.close_editor()
 
             field.on("keydown", send, js_handler=ENTER_SENDS)
@@ -93,7 +96,7 @@ class UserMessage:
         if self.editor is not None:
             self.editor.delete()
             self.editor = None
-        self.bubble.set_visibility(True)
+        self.bubble.set_visibility(bool(self.content))
         self.actions.set_visibility(True)
 
 
