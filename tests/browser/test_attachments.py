@@ -122,7 +122,13 @@ def test_paste_attaches_and_a_refused_file_says_why_keeping_the_text(
     refused.get_by_role("button", name="Remove").focus()
     page.keyboard.press("Enter")
     expect(page.locator(".bk-tray .bk-chip")).to_have_count(1)
-    page.get_by_role("button", name="Send").click()
+    # larger than MAX_BODY_BYTES (256 KiB): uploads have their own limit
+    drop(page, [("notes.txt", b"line of notes\n" * 50_000, "text/plain")])
+    expect(page.locator(".bk-tray .bk-chip").last).to_contain_text("700 KB")
+    send = page.get_by_role("button", name="Send")
+    expect(send).to_be_enabled()
+    send.click()
     expect(page.locator(".bk-answer").last).to_contain_text(
-        "I received 1 image, pasted.png", timeout=30_000
+        "I received 1 image and 1 text file: pasted.png, ", timeout=30_000
     )
+    expect(page.locator(".bk-message-files a.bk-file-link")).to_contain_text("notes.txt")
