@@ -38,6 +38,7 @@ KEY_REJECTED = (
 CONNECTION_LOST = "The connection to Gemini was lost. Please try again."
 STALLED = "Gemini stopped responding. Please try again."
 TRUNCATED = "The answer was cut off before Gemini finished."
+FILE_REFUSED = "Gemini could not use a file attached to this chat. Please try again later."
 UNEXPECTED = "Something went wrong while talking to Gemini. Please try again later."
 
 
@@ -287,9 +288,15 @@ class GeminiProvider:
         queue.put_nowait(PREPARING)
         with_files, _ = await self._files.contents(request.history, request.files, contents)
         queue.put_nowait(PREPARED)
-        return await self._client.aio.models.generate_content_stream(
+        stream = await self._client.aio.models.generate_content_stream(
             model=request.model, contents=with_files, config=config
         )
+        try:
+            return await _started(stream)
+        except errors.APIError as exc:
+            if not file_gone(exc):
+                raise
+            raise ProviderError(FILE_REFUSED, code="bad_request") from None
 
 
 async def _started(stream: AsyncIterator[Any]) -> AsyncIterator[Any]:
