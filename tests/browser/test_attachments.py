@@ -118,6 +118,11 @@ def test_paste_attaches_and_a_refused_file_says_why_keeping_the_text(
     expect(box).to_have_value("Here is my screen")
     page.mouse.move(0, 0)
     keep_shot(page, "04-refused-light")
+    page.set_viewport_size({"width": 390, "height": 800})  # a phone: chips wrap, no page scroll
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+    keep_shot(page, "05-refused-phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
     refused = page.locator(".bk-tray .bk-chip").filter(has_text="logo.svg")
     refused.get_by_role("button", name="Remove").focus()
     page.keyboard.press("Enter")
