@@ -40,6 +40,8 @@ PICKER_ACCEPT = ",".join(
     )
 )
 
+KIND_ICONS = {"image": "image", "pdf": "picture_as_pdf", "audio": "audio_file"}
+
 LABELS = {
     "en": {
         "attach": "Attach files (or drop them here, or paste)",
@@ -125,6 +127,7 @@ class Chip:
     name: str
     size: int
     root: ui.row
+    icon: ui.icon
     progress: ui.linear_progress
     note: ui.label
     file_id: int | None = None
@@ -185,6 +188,7 @@ class AttachmentTray:
             chip.progress.set_value(float(args.get("fraction") or 0))
         elif state == "done" and isinstance(args.get("file"), dict):
             chip.file_id = int(args["file"]["id"])
+            chip.icon.name = KIND_ICONS.get(str(args["file"].get("kind")), "description")
             chip.progress.set_visibility(False)
             chip.note.set_text(human_size(chip.size))
         elif state == "failed":
@@ -203,7 +207,7 @@ class AttachmentTray:
             self.row,
             ui.row().classes("bk-chip items-center gap-1 no-wrap").mark("attachment") as root,
         ):
-            ui.icon("description").classes("bk-chip-icon")
+            icon = ui.icon("description").classes("bk-chip-icon")
             with ui.column().classes("gap-0 bk-chip-text"):
                 ui.label(name).classes("bk-chip-name")
                 note = ui.label(human_size(size)).classes("bk-chip-note")
@@ -212,7 +216,7 @@ class AttachmentTray:
             remove = ui.button(icon="close", on_click=lambda: self._remove(key))
             remove.props("flat round dense size=xs").mark("remove-attachment")
             hint(remove, label(self.viewer, "remove"))
-        self.chips[key] = Chip(key, name, size, root, progress, note)
+        self.chips[key] = Chip(key, name, size, root, icon, progress, note)
         self.row.set_visibility(True)
 
     def _remove(self, key: str) -> None:
