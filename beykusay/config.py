@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     send_window_seconds: float = Field(60.0, gt=0)
     max_answers_per_user: int = Field(3, ge=1)
     history_max_chars: int = Field(400_000, ge=1000)
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1)
+    user_storage_bytes: int = Field(1024**3, ge=0)
+    max_attachments: int = Field(10, ge=1, le=100)
+    gemini_inline_bytes: int = Field(20_000_000, ge=0)
     redis_url: str = ""
     redis_prefix: str = "beykusay:"
     heartbeat_interval: float = Field(2.0, gt=0)

@@ -1,7 +1,8 @@
 """HTTP hardening as one pure ASGI middleware: security headers and request body limits.
 
 JSON and other bodies are held to ``max_body_bytes``; file uploads (multipart/form-data)
-to ``max_multipart_bytes``, and each upload route checks its own file limit.
+to ``max_multipart_bytes``, and each upload route checks its own file limit; paths in
+``larger`` (file uploads) have an exact limit of their own.
 
 Pure ASGI (not BaseHTTPMiddleware) so streamed answers pass through untouched.
 """
@@ -48,11 +49,16 @@ class BodyTooLarge(Exception):
 
 class Hardening:
     def __init__(
-        self, app: ASGIApp, max_body_bytes: int = 256 * 1024, max_multipart_bytes: int = 0
+        self,
+        app: ASGIApp,
+        max_body_bytes: int = 256 * 1024,
+        max_multipart_bytes: int = 0,
+        larger: dict[str, int] | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_multipart_bytes = max(max_multipart_bytes, max_body_bytes)
+        self.larger = larger or {}  # paths (uploads) with an exact limit of their own
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,7 +70,9 @@ class Hardening:
         if scope.get("scheme") == "https":
             headers.append((b"strict-transport-security", b"max-age=31536000"))
 
-        limit = self.max_multipart_bytes if _is_multipart(scope) else self.max_body_bytes
+        limit = self.larger.get(path) or (
+            self.max_multipart_bytes if _is_multipart(scope) else self.max_body_bytes
+        )
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await self._too_large(send, headers, path, limit)

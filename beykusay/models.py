@@ -87,6 +87,7 @@ class Message(SQLModel, table=True):
     output_tokens: int | None = None
     thinking_tokens: int | None = None
     history_omitted: int = 0  # older messages left out of the request to fit the budget
+    attachments_omitted: int = 0  # older messages' files left out to fit the budget
     signature: str | None = Field(default=None, sa_type=Text)  # Gemini thought signature
     # Web search: sources, citations and queries as JSON (beykusay.grounding.stored), and
     # Gemini's rendered search entry point (HTML shown in a sandboxed frame).
@@ -125,4 +126,5 @@ class Share(SQLModel, table=True):
     shared_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # last snapshot
 
 
+from beykusay.files import models as _files  # noqa: E402, F401  (registers their tables)
 from beykusay.team_models import ApiKey, AppSetting, UsageDay  # noqa: E402, F401  (their tables)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
 from beykusay.catalog import ModelId
 from beykusay.grounding import message_fields
@@ -147,6 +147,22 @@ class CitationOut(BaseModel):
     sources: list[int]
 
 
+class FileOut(BaseModel):
+    id: int
+    name: str
+    mime_type: str
+    kind: Literal["image", "pdf", "audio", "text"]
+    size: int
+    sha256: str
+    created_at: datetime
+    deleted: bool = False  # the file was deleted; the message keeps its entry
+
+
+class FileList(BaseModel):
+    files: list[FileOut]
+    total: int
+
+
 class MessageOut(BaseModel):
     id: int
     chat_id: int
@@ -170,15 +186,21 @@ class MessageOut(BaseModel):
     citations: list[CitationOut] = []  # spans of ``content`` in code points, end exclusive
     search_queries: list[str] = []
     search_entry_point: str | None = None  # Gemini's rendered search suggestions (HTML)
+    attachments: list[FileOut] = []
+    attachments_omitted: int = 0  # earlier turns whose files were left out to fit the budget
 
 
 _GROUNDING_FIELDS = ("sources", "citations", "search_queries", "search_entry_point")
 _ROW_FIELDS = tuple(
-    name for name in MessageOut.model_fields if name not in ("sibling_ids", *_GROUNDING_FIELDS)
+    name
+    for name in MessageOut.model_fields
+    if name not in ("sibling_ids", "attachments", *_GROUNDING_FIELDS)
 )
 
 
-def message_json(message: object, *, sibling_ids: list[int]) -> dict[str, Any]:
+def message_json(
+    message: object, *, sibling_ids: list[int], attachments: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """A message (a table row) and its versions as the API shows them, ready for JSON."""
     fields = {name: getattr(message, name) for name in _ROW_FIELDS}
     fields.update(
@@ -186,6 +208,7 @@ def message_json(message: object, *, sibling_ids: list[int]) -> dict[str, Any]:
             getattr(message, "grounding", None), getattr(message, "search_entry_point", None)
         )
     )
+    fields["attachments"] = attachments or []
     return MessageOut.model_validate({**fields, "sibling_ids": sibling_ids}).model_dump(mode="json")
 
 
@@ -195,12 +218,20 @@ class MessageList(BaseModel):
 
 
 class MessageCreate(BaseModel):
-    content: MessageText
+    # May be empty when files are attached (checked below).
+    content: Annotated[Text, StringConstraints(max_length=32000)]
     model: ModelId | None = None
+    attachments: Annotated[list[MessageId], Field(max_length=100)] = []
     # Absent: follow the current leaf. An answer on the current path, or null for the
     # top: the message becomes a new version of the question that followed it.
     parent_id: MessageId | None = None
     web_search: bool | None = None  # for this answer; absent or null: the chat's setting
+
+    @model_validator(mode="after")
+    def _text_or_files(self) -> MessageCreate:
+        if not self.content.strip() and not self.attachments:
+            raise ValueError("content must not be blank unless a file is attached")
+        return self
 
 
 class BranchTo(BaseModel):

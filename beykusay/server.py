@@ -12,6 +12,7 @@ from types import FrameType
 from nicegui import app, ui
 
 from beykusay.api.fastlane import route_api_past_pages
+from beykusay.api.files import UPLOAD_SLACK
 from beykusay.api.router import build_api
 from beykusay.app import start, stop
 from beykusay.catalog import MODELS
@@ -25,21 +26,23 @@ def build_app() -> None:
     """Register the API, the pages, the middleware and the start-up on NiceGUI's app."""
     # Imported here, not at the top: the User fixture re-imports the pages per test.
     import pages  # noqa: F401  (registers the @ui.page routes)
-    from pages import assets, session_guard
+    from pages import assets, attachments, session_guard
     from pages.auth import AuthMiddleware
     from pages.share import NoIndex
 
     settings = get_settings()
+    uploads = settings.max_upload_bytes + UPLOAD_SLACK
     limits = {
         "max_body_bytes": settings.max_body_bytes,
         # an import's file plus its multipart envelope; the import route checks the file
         "max_multipart_bytes": settings.max_import_bytes + 64 * 1024,
     }
-    route_api_past_pages(app, build_api(**limits))
+    route_api_past_pages(app, build_api(**limits, upload_body_bytes=uploads))
+    app.include_router(attachments.router)  # the page's uploads, on the login session
     app.add_middleware(AuthMiddleware)
     app.add_middleware(NoIndex)
     # Added last, so it wraps everything: every response gets the headers, even redirects.
-    app.add_middleware(Hardening, **limits)
+    app.add_middleware(Hardening, **limits, larger={attachments.UPLOAD_URL: uploads})
     assets.install()
     app.on_startup(start)
     app.on_shutdown(stop)

@@ -105,9 +105,9 @@ class ChatView:
             ui.navigate.to("/login")
         return user
 
-    def _valid(self, text: str) -> str | None:
+    def _valid(self, text: str, attachments: list[int] | None = None) -> str | None:
         try:
-            return MessageCreate(content=text).content
+            return MessageCreate(content=text, attachments=attachments or []).content
         except ValidationError:
             if text.strip():
                 ui.notify(self.viewer.t("too_long"), type="warning")
@@ -139,7 +139,9 @@ class ChatView:
         return live
 
     async def send(self) -> None:
-        content = self._valid(self.composer.text)
+        if self.composer.tray.uploading:
+            return  # Send is disabled meanwhile; Enter waits too
+        content = self._valid(self.composer.text, self.composer.tray.file_ids)
         if content is not None:
             await self._send(content, typed=True)
 
@@ -150,7 +152,8 @@ class ChatView:
     async def _send(self, content: str, *, typed: bool) -> None:
         if not self._claim():
             return
-        live = await self._start(lambda user: self._send_as(user, content))
+        attached = self.composer.tray.file_ids if typed else []
+        live = await self._start(lambda user: self._send_as(user, content, attached))
         if live is None:
             return
         assert self.chat is not None and self.chat.id is not None
@@ -162,7 +165,7 @@ class ChatView:
         if title := self.sidebar.titles.get(self.chat.id):
             ui.page_title(f"{title} · BeykuSay")
 
-    async def _send_as(self, user: User, content: str) -> LiveAnswer:
+    async def _send_as(self, user: User, content: str, attached: list[int]) -> LiveAnswer:
         if self.chat is None:
             self.chat = await asyncio.to_thread(
                 operations.create_chat, self.viewer.user_id, self.model, self.web_search
@@ -176,6 +179,7 @@ class ChatView:
             content=content,
             model=self.model,
             web_search=self.web_search,
+            attachments=attached,
         )
 
     async def regenerate(self) -> bool:
@@ -192,9 +196,13 @@ class ChatView:
         self.follow(self.generation.subscribe_to(live))
         return True
 
-    async def edit_and_resend(self, parent_id: int | None, text: str) -> bool:
-        """Send ``text`` as a new version of the question that followed ``parent_id``."""
-        content = self._valid(text)
+    async def edit_and_resend(
+        self, parent_id: int | None, text: str, attachments: list[int] | None = None
+    ) -> bool:
+        """Send ``text`` (and the question's files) as a new version of the question that
+        followed ``parent_id``."""
+        attached = list(attachments or [])
+        content = self._valid(text, attached)
         if content is None or self.chat is None or self.chat.id is None:
             return False
         if not self._claim():
@@ -208,6 +216,7 @@ class ChatView:
                 model=self.model,
                 parent_id=parent_id,
                 web_search=self.web_search,
+                attachments=attached,
             )
         )
         if live is None:

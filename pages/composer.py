@@ -8,6 +8,7 @@ from typing import Any
 from nicegui import ui
 
 from beykusay.catalog import MODELS
+from pages.attachments import AttachmentTray
 from pages.auth import Viewer
 from pages.web_search import WebSearchToggle
 from pages.widgets import hint
@@ -43,11 +44,13 @@ class Composer:
             ui.column().classes("bk-page gap-0"),
         ):
             with ui.column().classes("bk-composer w-full gap-0"):
+                self.tray = AttachmentTray(viewer, on_busy=self._uploading)
                 self.input = ui.textarea(placeholder=t("message_placeholder"))
                 self.input.props("autogrow borderless dense rows=1 maxlength=32000 autofocus")
                 self.input.classes("w-full").mark("message-input")
                 self.input.on("keydown", on_send, js_handler=ENTER_SENDS)
                 with ui.row().classes("w-full items-center gap-1 no-wrap"):
+                    self.tray.paperclip()
                     self.model = ui.select(
                         model_options(viewer, demo), value=model, on_change=self._model_changed
                     )
@@ -68,12 +71,17 @@ class Composer:
         if event.value:
             await self.on_model(event.value)
 
+    def _uploading(self, busy: bool) -> None:
+        """Sending waits for every upload to finish."""
+        self.send_button.set_enabled(not busy)
+
     @property
     def text(self) -> str:
         return self.input.value or ""
 
     def clear(self) -> None:
         self.input.value = ""
+        self.tray.clear()
 
     def set_busy(self, busy: bool) -> None:
         self.send_button.set_visibility(not busy)

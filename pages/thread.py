@@ -10,13 +10,15 @@ from nicegui import ui
 
 from beykusay.render_cache import Rendered
 from pages.answer import AnswerView
+from pages.attachments import message_files
 from pages.auth import Viewer
 from pages.composer import ENTER_SENDS
 from pages.versions import SwitchAction, VersionSwitcher, version_switcher
 from pages.widgets import Pacer, copy_to_clipboard, icon_button
 
-# Sends the edited text as a new version of the question after ``parent_id``.
-EditAction = Callable[[int | None, str], Awaitable[bool]]
+# Sends the edited text (with the question's files) as a new version of the question
+# after ``parent_id``.
+EditAction = Callable[[int | None, str, list[int]], Awaitable[bool]]
 
 
 class UserMessage:
@@ -34,12 +36,16 @@ class UserMessage:
         self.message_id: int = message["id"]
         self.parent_id: int | None = message.get("parent_id")
         self.content: str = message["content"]
+        # The files go with an edited version too (deleted ones cannot).
+        self.file_ids = [f["id"] for f in message.get("attachments") or [] if not f.get("deleted")]
         self.on_edit = on_edit
         self.editor: ui.column | None = None
         self.switcher: VersionSwitcher | None = None
         with ui.column().classes("w-full items-end gap-1") as self.root:
             self.root.mark(f"user-{self.message_id}")
+            message_files(viewer, message)
             self.bubble = ui.label(self.content).classes("bk-bubble").mark("user-message")
+            self.bubble.set_visibility(bool(self.content))
             with ui.row().classes("bk-actions items-center") as self.actions:
                 self.switcher = version_switcher(viewer, message, on_switch)
                 icon_button("content_copy", t("copy"), self.copy)
@@ -68,7 +74,7 @@ class UserMessage:
             field.props["aria-label"] = t("edit")
 
             async def send() -> None:
-                if await self.on_edit(self.parent_id, field.value or ""):
+                if await self.on_edit(self.parent_id, field.value or "", self.file_ids):
                     self.close_editor()
 
             field.on("keydown", send, js_handler=ENTER_SENDS)
@@ -90,7 +96,7 @@ class UserMessage:
         if self.editor is not None:
             self.editor.delete()
             self.editor = None
-        self.bubble.set_visibility(True)
+        self.bubble.set_visibility(bool(self.content))
         self.actions.set_visibility(True)
 
 

@@ -28,6 +28,8 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDict
 
+from tests.fakefiles import FakeFiles
+
 __all__ = [
     "STATUS_NAMES",
     "Chunk",
@@ -485,6 +487,7 @@ class FakeGemini:
         self._sock.bind((host, port))
         self.host, self.port = self._sock.getsockname()[:2]
         self.base_url = f"http://{self.host}:{self.port}"
+        self.files = FakeFiles(self.base_url, _error_response)  # the Files API
         ready = threading.Event()
         self._thread = threading.Thread(
             target=self._run, args=(ready,), name="fakegemini", daemon=True
@@ -528,6 +531,7 @@ class FakeGemini:
             self.most_met = 0
             self.api_key, known, self._default = self._initial
             self.known_models = set(known) if known is not None else None
+        self.files.reset()
 
     def close(self) -> None:
         if not self._loop.is_closed() and self._runner is not None:
@@ -550,6 +554,7 @@ class FakeGemini:
         asyncio.set_event_loop(self._loop)
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/{version}/models/{model}", self._handle)
+        self.files.install(app)
         runner = web.AppRunner(
             app, handler_cancellation=True, access_log=None, shutdown_timeout=0.5
         )
@@ -627,6 +632,8 @@ class FakeGemini:
             or not rec.body["contents"]
         ):
             failure = (400, "* GenerateContentRequest.contents: contents is not specified\n")
+        else:
+            failure = self.files.check_parts(rec.body)
         if failure is not None:
             rec.outcome = "http_error"
             return _error_response(*failure)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 import uuid
@@ -214,3 +215,34 @@ def test_versions_work_across_instances(
     assert sent["user_message"]["parent_id"] == first["id"]
     history = fake_gemini.requests[-1].body["contents"]
     assert [part["text"] for c in history for part in c["parts"]] == ["Q", "First version.", "Q2"]
+
+
+def test_a_file_uploaded_on_a_is_sent_to_gemini_by_b(
+    pair: tuple[ServerProcess, ServerProcess], fake_gemini: FakeGemini
+) -> None:
+    """Files live in the shared database: a photo uploaded through A downloads from B,
+    and a question asked on B with it attached reaches Gemini with the photo."""
+    from tests.filesamples import png
+
+    a, b = pair
+    api_a, api_b = client(a), client(b)
+    auth = register(api_a)
+    data = png()
+    uploaded = api_a.post("/files", files={"file": ("photo.png", data, "image/png")}, headers=auth)
+    assert uploaded.status_code == 201, uploaded.text
+    file_id = uploaded.json()["id"]
+    assert api_b.get(f"/files/{file_id}/content", headers=auth).content == data
+    chat = api_a.post("/chats", json={}, headers=auth).json()["id"]
+    fake_gemini.enqueue(g.reply("A green picture."))
+    answer = api_b.post(
+        f"/chats/{chat}/messages",
+        params={"stream": "false"},
+        json={"content": "What is it?", "attachments": [file_id]},
+        headers=auth,
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["assistant_message"]["content"] == "A green picture."
+    (request,) = [r for r in fake_gemini.requests if r.method == "streamGenerateContent"]
+    inline = request.body["contents"][0]["parts"][0]
+    blob = inline.get("inlineData") or inline["inline_data"]
+    assert base64.urlsafe_b64decode(blob["data"]) == data

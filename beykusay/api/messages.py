@@ -27,7 +27,10 @@ STREAM_RESPONSES: Responses = {
     200: EVENT_STREAM,
     201: {"description": "With `stream=false`: both messages", "model": Exchange},
     409: error("An answer is already being generated in this chat"),
-    422: invalid("Invalid body, or a `parent_id` that is not an answer on the current path"),
+    422: invalid(
+        "Invalid body, a `parent_id` that is not an answer on the current path, or an "
+        "attachment that is unknown, deleted or another user's"
+    ),
     429: error("Sending too fast, or too many answers generating (`Retry-After`)"),
     503: error("The server is shutting down, or rate limiting is unavailable"),
 }
@@ -78,6 +81,7 @@ async def send_message(
         model=body.model or chat.model,
         parent_id=parent,
         web_search=chat.web_search if body.web_search is None else body.web_search,
+        attachments=body.attachments,
     )
     return await _answer(state, live, stream)
 

@@ -7,12 +7,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from beykusay import __version__
-from beykusay.api import accounts, admin, chats, messages, meta, sharing, team, v1
+from beykusay.api import accounts, admin, chats, files, messages, meta, sharing, team, v1
 from beykusay.hardening import Hardening
 from beykusay.services.errors import ServiceError
 
 api_router = APIRouter(prefix="/api")
-for module in (accounts, chats, messages, meta, sharing, team, admin):
+for module in (accounts, chats, files, messages, meta, sharing, team, admin):
     api_router.include_router(module.router)
 
 
@@ -33,7 +33,9 @@ async def validation_error_handler(_request: Request, exc: Exception) -> JSONRes
     return JSONResponse({"detail": errors}, status_code=422)
 
 
-def build_api(*, max_body_bytes: int, max_multipart_bytes: int = 0) -> FastAPI:
+def build_api(
+    *, max_body_bytes: int, max_multipart_bytes: int = 0, upload_body_bytes: int | None = None
+) -> FastAPI:
     """The REST API as an app of its own, with its docs at /docs and /openapi.json."""
     api = FastAPI(
         title="BeykuSay API",
@@ -45,7 +47,13 @@ def build_api(*, max_body_bytes: int, max_multipart_bytes: int = 0) -> FastAPI:
     api.include_router(v1.router)
     api.add_exception_handler(ServiceError, service_error_handler)
     api.add_exception_handler(RequestValidationError, validation_error_handler)
+    # Uploads have a limit of their own (MAX_UPLOAD_BYTES and the multipart framing);
+    # other multipart bodies (imports) the larger multipart limit.
+    uploads = {"/api/files": upload_body_bytes} if upload_body_bytes else {}
     api.add_middleware(
-        Hardening, max_body_bytes=max_body_bytes, max_multipart_bytes=max_multipart_bytes
+        Hardening,
+        max_body_bytes=max_body_bytes,
+        max_multipart_bytes=max_multipart_bytes,
+        larger=uploads,
     )
     return api

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlmodel import Session
@@ -35,6 +35,7 @@ from beykusay.schemas import MessageOut, message_json
 from beykusay.services import messages as message_service
 from beykusay.services import turns
 from beykusay.services.errors import Conflict, TooManyAttempts, Unavailable
+from beykusay.services.file_source import StoredFiles
 from beykusay.services.messages import LEAF, Parent, Turnstart
 
 if TYPE_CHECKING:  # redis is only installed for several instances
@@ -88,6 +89,7 @@ class GenerationManager:
         model: str,
         parent_id: Parent = LEAF,
         web_search: bool = False,
+        attachments: Sequence[int] = (),
     ) -> LiveAnswer:
         """Ask ``content`` after ``parent_id`` (an answer, None for the top; default the leaf)."""
         await self._after_switch(chat_id)
@@ -103,6 +105,8 @@ class GenerationManager:
                 instance_id=self.instance_id,
                 max_per_user=self.settings.max_answers_per_user,
                 parent=parent_id,
+                attachments=attachments,
+                max_attachments=self.settings.max_attachments,
             ),
         )
 
@@ -323,7 +327,7 @@ class GenerationManager:
         turn = begin(session)
         answer = turn.assistant_message
         assert answer.id is not None
-        history, omitted = message_service.history(
+        history = message_service.history_budget(
             session=session,
             chat_id=answer.chat_id,
             before=answer.id,
@@ -334,15 +338,17 @@ class GenerationManager:
             system_instruction=prompts.system_instruction(
                 prompts_dir=self.settings.prompts_dir, model_id=model, custom_instructions=custom
             ),
-            history=history,
+            history=history.turns,
             thinking=MODELS[model].thinking,
             web_search=web_search,
+            files=StoredFiles() if any(t.files for t in history.turns) else None,
         )
-        return StartedTurn(turn, request, omitted)
+        return StartedTurn(turn, request, history.omitted, history.files_omitted)
 
     async def _generate(self, live: LiveAnswer, started: StartedTurn) -> None:
         values = await stream_answer(live, self.provider, started.request)
         values["history_omitted"] = started.history_omitted
+        values["attachments_omitted"] = started.attachments_omitted
         await self._finish(live, values)
 
     async def _finish(self, live: LiveAnswer, values: dict[str, Any]) -> None:

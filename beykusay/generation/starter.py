@@ -36,6 +36,7 @@ class StartedTurn:
     turn: Turnstart
     request: GenerationRequest
     history_omitted: int
+    attachments_omitted: int = 0  # of those, messages that carried files
 
 
 @dataclass(eq=False)

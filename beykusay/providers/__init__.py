@@ -20,4 +20,5 @@ def make_provider(settings: Settings) -> Provider:
         stall_timeout=settings.gemini_stall_timeout,
         max_retries=settings.gemini_max_retries,
         retry_base_delay=settings.gemini_retry_delay,
+        inline_bytes=settings.gemini_inline_bytes,
     )

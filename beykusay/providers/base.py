@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from beykusay.grounding import Grounding
+from beykusay.providers.attachments import Attachment, FileSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,7 @@ class Turn:
     role: Literal["user", "model"]
     text: str
     signature: str | None = None  # Gemini thought signature of a model turn
+    files: tuple[Attachment, ...] = ()  # what the user attached to this turn
     parts: tuple[str | InlineData, ...] = ()  # when given, the turn's content in order
 
 
@@ -98,6 +100,7 @@ class GenerationRequest:
     thinking: bool = False  # ask for the model's thoughts
     web_search: bool = False  # let the model search the web (sources come as Grounding)
     sampling: Sampling = Sampling()
+    files: FileSource | None = None  # the bytes of the turns' files
 
 
 class Provider(Protocol):

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from beykusay.grounding import Grounding
 from beykusay.providers import demo_search
+from beykusay.providers.attachments import describe
 from beykusay.providers.base import (
     AnswerText,
     Finish,
@@ -58,6 +59,9 @@ class DemoProvider:
         text = ANSWER.format(question=question)
         if request.web_search:
             text += demo_search.SEARCHED
+        files = request.history[-1].files if request.history else ()
+        if files:
+            text = f"I received {describe(files)}.\n\n" + text
         if request.thinking:
             text = THOUGHTS.format(question=question) + text
         grounding = demo_search.grounding_for(text) if request.web_search else Grounding()

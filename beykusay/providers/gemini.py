@@ -29,6 +29,7 @@ from .base import (
     Turn,
     Usage,
 )
+from .gemini_files import GeminiFiles, file_gone
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ KEY_REJECTED = (
 CONNECTION_LOST = "The connection to Gemini was lost. Please try again."
 STALLED = "Gemini stopped responding. Please try again."
 TRUNCATED = "The answer was cut off before Gemini finished."
+FILE_REFUSED = "Gemini could not use a file attached to this chat. Please try again later."
 UNEXPECTED = "Something went wrong while talking to Gemini. Please try again later."
 
 
@@ -58,6 +60,8 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
 
 
 _CONNECTION_ERRORS = _transport_errors()
+# Markers in a stream's queue: the turns' files are being prepared (uploaded), or ready.
+PREPARING, PREPARED = object(), object()
 
 
 def encode_signature(raw: bytes) -> str:
@@ -140,6 +144,7 @@ class GeminiProvider:
         stall_timeout: float = 60.0,
         max_retries: int = 2,
         retry_base_delay: float = 1.0,
+        inline_bytes: int = 20_000_000,
     ) -> None:
         self._api_key = api_key
         self._stall_timeout = stall_timeout
@@ -151,6 +156,7 @@ class GeminiProvider:
             base_url=base_url, retry_options=types.HttpRetryOptions(attempts=1)
         )
         self._client = genai.Client(api_key=api_key, http_options=options)
+        self._files = GeminiFiles(self._client, inline_bytes=inline_bytes)
 
     async def aclose(self) -> None:
         """Close the SDK's HTTP sessions."""
@@ -184,10 +190,14 @@ class GeminiProvider:
         finish: str | None = None
         usage: Usage | None = None
         grounding = GroundingCollector()
+        stall: float | None = self._stall_timeout
         try:
             while True:
-                async with asyncio.timeout(self._stall_timeout):
+                async with asyncio.timeout(stall):
                     chunk = await queue.get()
+                if chunk is PREPARING or chunk is PREPARED:  # files: uploads take their time
+                    stall = None if chunk is PREPARING else self._stall_timeout
+                    continue
                 if chunk is None:
                     break
                 if isinstance(chunk, BaseException):
@@ -259,12 +269,73 @@ class GeminiProvider:
             stop_sequences=list(sampling.stop_sequences) or None,
         )
         try:
-            chunks = await self._client.aio.models.generate_content_stream(
-                model=request.model, contents=build_contents(request.history), config=config
-            )
+            chunks = await self._open_stream(request, config, queue)
             async for chunk in chunks:
                 queue.put_nowait(chunk)
         except Exception as exc:
             queue.put_nowait(exc)
         else:
             queue.put_nowait(None)
+
+    async def _open_stream(
+        self,
+        request: GenerationRequest,
+        config: types.GenerateContentConfig,
+        queue: asyncio.Queue[Any],
+    ) -> AsyncIterator[types.GenerateContentResponse]:
+        """Start the stream; the turns' files go with them (see gemini_files).
+
+        When Gemini says an uploaded file is gone (expired early, deleted), the uploads
+        are forgotten and the files sent again, once.
+        """
+        contents = build_contents(request.history)
+        if request.files is None:
+            return await self._client.aio.models.generate_content_stream(
+                model=request.model, contents=contents, config=config
+            )
+        queue.put_nowait(PREPARING)  # no stall timer while files upload and process
+        with_files, by_uri = await self._files.contents(request.history, request.files, contents)
+        queue.put_nowait(PREPARED)
+        stream = await self._client.aio.models.generate_content_stream(
+            model=request.model, contents=with_files, config=config
+        )
+        if not by_uri:
+            return stream
+        try:  # the SDK sends the request when the first chunk is read
+            return await _started(stream)
+        except errors.APIError as exc:
+            if not by_uri or not file_gone(exc):
+                raise
+            log.info("Gemini no longer has an uploaded file (%s): uploading again", exc.message)
+        for ref in by_uri:
+            await request.files.forget_upload(ref)
+        queue.put_nowait(PREPARING)
+        with_files, _ = await self._files.contents(request.history, request.files, contents)
+        queue.put_nowait(PREPARED)
+        stream = await self._client.aio.models.generate_content_stream(
+            model=request.model, contents=with_files, config=config
+        )
+        try:
+            return await _started(stream)
+        except errors.APIError as exc:
+            if not file_gone(exc):
+                raise
+            raise ProviderError(FILE_REFUSED, code="bad_request") from None
+
+
+async def _started(stream: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    """``stream`` with its first chunk already read (so its request's errors raise here)."""
+    iterator = aiter(stream)
+    try:
+        first = await anext(iterator)
+    except StopAsyncIteration:
+        first = None
+
+    async def rest() -> AsyncIterator[Any]:
+        if first is None:
+            return
+        yield first
+        async for chunk in iterator:
+            yield chunk
+
+    return rest()

@@ -9,6 +9,7 @@ from beykusay.catalog import DEFAULT_MODEL
 from beykusay.db import utcnow
 from beykusay.models import Chat, Message, User
 from beykusay.schemas import storable
+from beykusay.services import files
 from beykusay.services.errors import NotFound
 
 UNTITLED = "New chat"
@@ -109,6 +110,7 @@ def delete_chat(*, session: Session, chat: Chat) -> None:
     chat.current_leaf_id = None
     session.add(chat)
     session.flush()
+    files.forget_chat(session=session, chat_id=chat.id or 0)
     session.exec(delete(Message).where(col(Message.chat_id) == chat.id))
     session.delete(chat)
     session.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -11,7 +12,7 @@ from sqlmodel import Session, col, func, select, update
 from beykusay.db import utcnow
 from beykusay.models import STREAMING, Chat, Message
 from beykusay.providers.base import Turn
-from beykusay.services import tree, usage
+from beykusay.services import files, tree, usage
 from beykusay.services.chats import title_from
 from beykusay.services.errors import Conflict, InvalidReference, NotFound
 from beykusay.services.turns import claim_chat, hold_write_lock
@@ -90,6 +91,8 @@ def start_turn(
     instance_id: str,
     max_per_user: int = 3,
     parent: Parent = LEAF,
+    attachments: Sequence[int] = (),
+    max_attachments: int = 10,
 ) -> Turnstart:
     """Save the user's message and an empty streaming answer in one transaction.
 
@@ -98,15 +101,21 @@ def start_turn(
     """
     chat = claim_chat(session, chat_id, max_per_user)
     parent_id = _checked_parent(session, chat, parent)
+    attached = files.checked_attachments(
+        session=session, user_id=chat.user_id, file_ids=attachments, limit=max_attachments
+    )
     now = utcnow()
     question = Message(
         chat_id=chat_id, parent_id=parent_id, role="user", content=content, created_at=now
     )
     if chat.auto_title:
-        chat.title, chat.auto_title = title_from(content), False
+        named = content if content.strip() or not attached else attached[0].name
+        chat.title, chat.auto_title = title_from(named), False
     chat.updated_at = now
     session.add(question)
     session.flush()
+    assert question.id is not None
+    files.attach(session=session, message_id=question.id, files=attached)
     return _begin_answer(session, chat, question, model, instance_id)
 
 
@@ -142,47 +151,76 @@ def switch_branch(*, session: Session, chat_id: int, message_id: int) -> None:
 def history(
     *, session: Session, chat_id: int, before: int, max_chars: int
 ) -> tuple[list[Turn], int]:
+    """The current path above answer ``before`` as provider turns, and how many older
+    messages were left out (see ``history_budget``)."""
+    found = history_budget(session=session, chat_id=chat_id, before=before, max_chars=max_chars)
+    return found.turns, found.omitted
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    turns: list[Turn]
+    omitted: int  # older messages left out
+    files_omitted: int  # of those, messages that carried files
+
+
+def history_budget(*, session: Session, chat_id: int, before: int, max_chars: int) -> History:
     """The current path above answer ``before``, as provider turns, oldest first.
 
     Only that path is sent, never another version. The newest turns that fit in
-    ``max_chars`` are kept (the last user message always); the second value counts the
-    older messages left out. Answers with no text are skipped and consecutive turns of
-    one role merged, so roles always alternate.
+    ``max_chars`` are kept (the last user message always); text files count with their
+    message. Messages with neither text nor files are skipped and consecutive turns of
+    one role merged, so roles always alternate. Deleted files are not sent.
     """
     above = select(Message.parent_id).where(Message.id == before).scalar_subquery()
     path = tree.path_up(above)
     sizes = session.exec(
-        select(path.c.depth, func.length(Message.content))
+        select(path.c.depth, Message.id, Message.role, func.length(Message.content))
         .join(path, col(Message.id) == path.c.id)
-        .where(Message.content != "")
         .order_by(path.c.depth)
     ).all()
+    asked = [message_id for _, message_id, role, _ in sizes if role == "user"]
+    attached = {
+        message_id: [f for f in found if not f.deleted and f.blob_id is not None]
+        for message_id, found in files.files_of(session=session, message_ids=asked).items()
+    }
     used = 0
     deepest = -1
-    for depth, size in sizes:
-        if deepest >= 0 and used + size > max_chars:
-            break
+    omitted = files_omitted = 0
+    for depth, message_id, _, size in sizes:
+        carried = attached.get(message_id, [])
+        if not size and not carried:
+            continue
+        size += sum(f.size for f in carried if f.kind == "text")
+        if deepest >= 0 and (omitted or used + size > max_chars):
+            omitted += 1
+            files_omitted += bool(carried)
+            continue
         used += size
         deepest = depth
-    omitted = sum(1 for depth, _ in sizes if depth > deepest)
     kept = session.exec(
         select(Message)
         .join(path, col(Message.id) == path.c.id)
-        .where(Message.content != "", path.c.depth <= deepest)
+        .where(path.c.depth <= deepest)
         .order_by(path.c.depth.desc())
     ).all()
     turns: list[Turn] = []
     for row in kept:
+        carried = tuple(files.as_attachment(f) for f in attached.get(row.id or 0, []))
+        if not row.content and not carried:
+            continue
         role = "user" if row.role == "user" else "model"
         if not turns and role == "model":
             omitted += 1  # a conversation sent to the model starts with the user
             continue
         signature = row.signature if role == "model" else None
         if turns and turns[-1].role == role:
-            turns[-1] = Turn(role, turns[-1].text + "\n\n" + row.content, signature)
+            last = turns[-1]
+            text = "\n\n".join(t for t in (last.text, row.content) if t)
+            turns[-1] = Turn(role, text, signature, last.files + carried)
         else:
-            turns.append(Turn(role, row.content, signature))
-    return turns, omitted
+            turns.append(Turn(role, row.content, signature, carried))
+    return History(turns, omitted, files_omitted)
 
 
 def save_progress(*, session: Session, answers: dict[int, dict[str, Any]]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import CTE, and_, case, func, literal_column, or_, true
@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from beykusay.models import Chat, Message
 from beykusay.schemas import message_json
+from beykusay.services import files
 
 ONE, ZERO = literal_column("1"), literal_column("0")  # typed alike in both CTE terms
 
@@ -31,9 +32,17 @@ class PathPage:
     messages: list[Message]
     has_more: bool
     sibling_ids: dict[int, list[int]]
+    attachments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
     def as_json(self) -> list[dict[str, Any]]:
-        return [message_json(m, sibling_ids=self.sibling_ids[m.id or 0]) for m in self.messages]
+        return [
+            message_json(
+                m,
+                sibling_ids=self.sibling_ids[m.id or 0],
+                attachments=self.attachments.get(m.id or 0),
+            )
+            for m in self.messages
+        ]
 
 
 def leaf_of(chat_id: int) -> Any:
@@ -75,12 +84,21 @@ def current_page(
 ) -> PathPage:
     """The newest ``limit`` messages of the current path (older than ``before``)."""
     path = path_up(leaf_of(chat_id), older_than=before, enough=limit)
-    statement = select(Message).join(path, col(Message.id) == path.c.id)
+    # Whether each has files, in the same query: a chat without any costs no more.
+    statement = select(Message, files.has_files(col(Message.id))).join(
+        path, col(Message.id) == path.c.id
+    )
     if before is not None:
         statement = statement.where(col(Message.id) < before)
-    rows = list(session.exec(statement.order_by(path.c.depth).limit(limit + 1)).all())
-    page = list(reversed(rows[:limit]))
-    return PathPage(page, len(rows) > limit, sibling_ids(session=session, messages=page))
+    found = list(session.exec(statement.order_by(path.c.depth).limit(limit + 1)).all())
+    page = [message for message, _ in reversed(found[:limit])]
+    carrying = [message for message, has in found[:limit] if has]
+    return PathPage(
+        page,
+        len(found) > limit,
+        sibling_ids(session=session, messages=page),
+        _attachments(session, carrying),
+    )
 
 
 def sibling_ids(*, session: Session, messages: Sequence[Message]) -> dict[int, list[int]]:
@@ -119,7 +137,17 @@ def messages_json(*, session: Session, messages: Iterable[Message]) -> list[dict
     """Messages as the API shows them, their versions read in one query."""
     rows = list(messages)
     versions = sibling_ids(session=session, messages=rows)
-    return [message_json(m, sibling_ids=versions[m.id or 0]) for m in rows]
+    files = _attachments(session, rows)
+    return [
+        message_json(m, sibling_ids=versions[m.id or 0], attachments=files.get(m.id or 0))
+        for m in rows
+    ]
+
+
+def _attachments(session: Session, messages: Sequence[Message]) -> dict[int, list[dict[str, Any]]]:
+    """The files of the user's messages, in one query (answers carry none)."""
+    asked = [m.id for m in messages if m.role == "user" and m.id is not None]
+    return files.attachments_json(session=session, message_ids=asked) if asked else {}
 
 
 def message_out(*, session: Session, message: Message) -> dict[str, Any]:

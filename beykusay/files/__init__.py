@@ -1,0 +1,1 @@
+"""Attachments: what a file is (sniffing), where its bytes live (FileStore), its tables."""
