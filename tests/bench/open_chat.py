@@ -118,14 +118,16 @@ def long_answer(n: int) -> str:
 def seed_long_chats(database_url: str, user_id: int, chats: int, answers: int) -> list[int]:
     """Write the long chats straight into the database; their ids.
 
-    Plain SQL over the columns every schema version has, so --app-dir can point at an
-    older copy of the app.
+    Plain SQL over the columns every schema version has (and the message tree's where
+    the schema has one), so --app-dir can point at an older copy of the app.
     """
-    from sqlalchemy import text
+    from sqlalchemy import inspect, text
 
     from beykusay.db import make_engine
 
     engine = make_engine(database_url)
+    # Since revision 0005 messages form a tree: a chat shows the path to its current leaf.
+    tree = "current_leaf_id" in {c["name"] for c in inspect(engine).get_columns("chats")}
     now = datetime.now(UTC).replace(tzinfo=None)  # stored as naive UTC
     ids: list[int] = []
     try:
@@ -155,6 +157,22 @@ def seed_long_chats(database_url: str, user_id: int, chats: int, answers: int) -
                         for r, t, m in rows
                     ],
                 )
+                if tree:  # each message follows the one before; the last is the current leaf
+                    connection.execute(
+                        text(
+                            "UPDATE messages SET parent_id = (SELECT MAX(m.id) FROM messages m"
+                            " WHERE m.chat_id = messages.chat_id AND m.id < messages.id)"
+                            " WHERE chat_id = :chat"
+                        ),
+                        {"chat": chat_id},
+                    )
+                    connection.execute(
+                        text(
+                            "UPDATE chats SET current_leaf_id = (SELECT MAX(id) FROM messages"
+                            " WHERE chat_id = :chat) WHERE id = :chat"
+                        ),
+                        {"chat": chat_id},
+                    )
     finally:
         engine.dispose()
     return ids
