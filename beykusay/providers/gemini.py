@@ -26,6 +26,7 @@ from .base import (
     Turn,
     Usage,
 )
+from .gemini_stream import stream_chunks
 
 log = logging.getLogger(__name__)
 
@@ -235,8 +236,11 @@ class GeminiProvider:
             else None,
         )
         try:
-            chunks = await self._client.aio.models.generate_content_stream(
-                model=request.model, contents=build_contents(request.history), config=config
+            chunks = stream_chunks(  # the SDK's request, its chunks read lightly
+                self._client,
+                model=request.model,
+                contents=build_contents(request.history),
+                config=config,
             )
             async for chunk in chunks:
                 queue.put_nowait(chunk)
