@@ -97,14 +97,13 @@ class Sidebar:
             .props("dense")
             .mark(f"chat-{chat.id}")
         ):
-            with ui.item_section():
-                ui.label(chat.title).classes("bk-chat-title").mark("chat-title")
-            with ui.item_section().props("side"):
-                button = ui.button(icon="more_horiz").props("flat round dense size=sm")
-                button.classes("bk-chat-more").mark(f"chat-menu-{chat.id}")
-                button.props["aria-label"] = t("chat_actions")
-                button.on("click.stop", js_handler="() => {}")  # not the row's own click
-                button.on_click(lambda c=chat, b=button: self._menu(b, c))
+            # Three elements a row, laid out by the stylesheet (no q-item-sections).
+            ui.label(chat.title).classes("bk-chat-title").mark("chat-title")
+            button = ui.button(icon="more_horiz").props("flat round dense size=sm")
+            button.classes("bk-chat-more").mark(f"chat-menu-{chat.id}")
+            button.props["aria-label"] = t("chat_actions")
+            button.on("click.stop", js_handler="() => {}")  # not the row's own click
+            button.on_click(lambda c=chat, b=button: self._menu(b, c))
 
     def _menu(self, button: ui.button, chat: Chat) -> None:
         """A row's menu, made when its button is first clicked: made for every row, the

@@ -18,8 +18,10 @@ figures a lot; a kind of phase pools its gaps over the rounds):
 
 Per phase: the gap p99 between consecutive text events of one stream while every stream
 flows (load.py's steady window: no stream starting or ending), the page-open times, and
-the gap p99 ratio to the quiet phase. Opening must not raise the gap p99 by more than
---max-increase (20 %).
+the gap p99 ratio to the quiet phase, and the server's CPU: its share of one core, and
+per opening what it used beyond the quiet phase's rate (on a machine shared with other
+work this moves much less than the gaps do). Opening must not raise the gap p99 by more
+than --max-increase (20 %).
 
 The last line is exactly
     streams=<N> quiet_gap_p99_ms=<q> cold_gap_p99_ms=<c> warm_gap_p99_ms=<w> \
@@ -64,6 +66,7 @@ from tests.bench.loadlib import (
     FakeProcess,
     StreamResult,
     app_stream,
+    cpu_seconds,
     error_kinds,
     expected_answer,
     percentile,
@@ -211,6 +214,11 @@ class Phase:
     errors: list[StreamResult] = field(default_factory=list)
     opens_ms: list[float] = field(default_factory=list)
     open_errors: int = 0
+    server_cpu: float = 0.0  # CPU seconds the server used in this kind of phase
+    wall: float = 0.0  # and the phases' wall time
+
+    def cpu_share(self) -> float:
+        return self.server_cpu / self.wall if self.wall else math.nan
 
     def add_round(self, results: list[StreamResult]) -> None:
         self.errors += [r for r in results if r.error is not None]
@@ -259,8 +267,10 @@ async def run_phase(
     chats: list[Chat],
     expected: str,
     opening: tuple[str, dict[str, str], Iterator[int]] | None,
+    server_pid: int,
 ) -> None:
     progress = Progress(args.streams)
+    cpu0, wall0 = cpu_seconds(server_pid), time.perf_counter()
     async with stream_session(120) as session:
 
         def start(index: int) -> Awaitable[StreamResult]:
@@ -278,6 +288,8 @@ async def run_phase(
         phase.add_round(await streams)
         if opener is not None:
             await opener
+    phase.server_cpu += cpu_seconds(server_pid) - cpu0
+    phase.wall += time.perf_counter() - wall0
 
 
 async def measure(
@@ -304,13 +316,15 @@ async def measure(
         for chat_id in warm:
             (await client.get(f"/chat/{chat_id}")).raise_for_status()
     quiet, cold_phase, warm_phase = Phase("quiet"), Phase("cold"), Phase("warm")
+    assert server.process is not None
+    pid = server.process.pid
     for _ in range(args.rounds):
-        await run_phase(quiet, args, chats, expected, None)
+        await run_phase(quiet, args, chats, expected, None, pid)
         await asyncio.sleep(1)
-        await run_phase(cold_phase, args, chats, expected, (server.url, cookies, cold))
+        await run_phase(cold_phase, args, chats, expected, (server.url, cookies, cold), pid)
         await asyncio.sleep(1)
         warm_ids = itertools.cycle(warm)
-        await run_phase(warm_phase, args, chats, expected, (server.url, cookies, warm_ids))
+        await run_phase(warm_phase, args, chats, expected, (server.url, cookies, warm_ids), pid)
         await asyncio.sleep(1)
     return [quiet, cold_phase, warm_phase]
 
@@ -329,7 +343,8 @@ def report(args: argparse.Namespace, phases: list[Phase]) -> tuple[str, bool]:
         f"{args.rounds} rounds; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
         + ("" if args.app_dir.resolve() == ROOT else f"; app from {args.app_dir}"),
         f"{'phase':<8}{'errors':>8}{'gap p99 ms':>12}{'ratio':>8}{'  p99 per round':<24}"
-        f"{'opens':>7}{'open p50 ms':>13}{'open max ms':>13}",
+        f"{'opens':>7}{'open p50 ms':>13}{'open max ms':>13}{'server CPU':>12}"
+        f"{'CPU ms/open':>13}",
     ]
     ratios: dict[str, float] = {}
     for phase in phases:
@@ -337,10 +352,14 @@ def report(args: argparse.Namespace, phases: list[Phase]) -> tuple[str, bool]:
         ratios[phase.name] = p99 / q99 if q99 else math.nan
         opens = phase.opens_ms
         rounds = "  " + " ".join(fmt(p) for p in phase.round_p99s)
+        # The server's CPU beyond the quiet phase's rate, per opening: what opening costs.
+        extra = (phase.cpu_share() - quiet.cpu_share()) * phase.wall
+        per_open = extra * 1000 / len(opens) if opens else math.nan
         lines.append(
             f"{phase.name:<8}{len(phase.errors):>8}{fmt(p99):>12}"
             f"{fmt(ratios[phase.name], 2):>8}{rounds:<24}"
             f"{len(opens):>7}{fmt(percentile(opens, 50)):>13}{fmt(percentile(opens, 100)):>13}"
+            f"{fmt(phase.cpu_share() * 100):>11}%{fmt(per_open):>13}"
         )
         if phase.errors:
             lines.append(f"  {phase.name} stream errors: {error_kinds(phase.errors)}")
