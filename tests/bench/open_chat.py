@@ -46,11 +46,9 @@ from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from unittest import mock
 
 import httpx
 
-from tests import serverproc
 from tests.bench.load import (
     PASSWORD,
     Chat,
@@ -396,10 +394,11 @@ def main(argv: list[str] | None = None) -> int:
         "DATABASE_URL": database_url,
         "SECRET_KEY": "open-chat-bench-" + "x" * 32,
     }
-    server = ServerProcess(folder / "app", env)
+    # --app-dir runs another copy's main.py (a script's folder comes first on sys.path)
+    main_py = str(args.app_dir.resolve() / "main.py")
+    server = ServerProcess(folder / "app", env, [sys.executable, main_py])
     try:
-        with mock.patch.object(serverproc, "ROOT", args.app_dir.resolve()):
-            server.start(60)
+        server.start(60)
         phases = asyncio.run(measure(args, server, database_url, expected))
     finally:
         server.stop()
