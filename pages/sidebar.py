@@ -98,20 +98,25 @@ class Sidebar:
             .props("dense")
             .mark(f"chat-{chat.id}")
         ):
-            with ui.item_section():
-                ui.label(chat.title).classes("bk-chat-title").mark("chat-title")
-            with ui.item_section().props("side"):
-                button = ui.button(icon="more_horiz").props("flat round dense size=sm")
-                button.classes("bk-chat-more").mark(f"chat-menu-{chat.id}")
-                button.on("click.stop", js_handler="() => {}")
-                with button, ui.menu():
-                    ui.menu_item(t("rename"), lambda c=chat: self.rename(c)).mark(
-                        f"rename-{chat.id}"
-                    )
-                    chat_menu_items(self.viewer, chat)
-                    ui.menu_item(t("delete"), lambda c=chat: self.confirm_delete(c)).mark(
-                        f"delete-{chat.id}"
-                    )
+            # Three elements a row, laid out by the stylesheet (no q-item-sections).
+            ui.label(chat.title).classes("bk-chat-title").mark("chat-title")
+            button = ui.button(icon="more_horiz").props("flat round dense size=sm")
+            button.classes("bk-chat-more").mark(f"chat-menu-{chat.id}")
+            button.props["aria-label"] = t("chat_actions")
+            button.on("click.stop", js_handler="() => {}")  # not the row's own click
+            button.on_click(lambda c=chat, b=button: self._menu(b, c))
+
+    def _menu(self, button: ui.button, chat: Chat) -> None:
+        """A row's menu, made when its button is first clicked: made for every row, the
+        menus were most of the elements (and of the time) a chat page took to build."""
+        if button.default_slot.children:
+            return  # made by an earlier click: Quasar opens and closes it by itself now
+        t = self.viewer.t
+        with button, ui.menu() as menu:
+            ui.menu_item(t("rename"), lambda: self.rename(chat)).mark(f"rename-{chat.id}")
+            chat_menu_items(self.viewer, chat)
+            ui.menu_item(t("delete"), lambda: self.confirm_delete(chat)).mark(f"delete-{chat.id}")
+        menu.open()
 
     async def refresh(self) -> None:
         query = (self.search.value or "").strip()[:200] or None

@@ -30,6 +30,7 @@ from .base import (
     Usage,
 )
 from .gemini_files import GeminiFiles, file_gone
+from .gemini_stream import Chunk, stream_chunks
 
 log = logging.getLogger(__name__)
 
@@ -277,12 +278,18 @@ class GeminiProvider:
         else:
             queue.put_nowait(None)
 
+    def _stream(
+        self, model: str, contents: list[types.Content], config: types.GenerateContentConfig
+    ) -> AsyncIterator[Chunk]:
+        """The SDK's request for a streamed answer, its chunks read lightly (gemini_stream)."""
+        return stream_chunks(self._client, model=model, contents=contents, config=config)
+
     async def _open_stream(
         self,
         request: GenerationRequest,
         config: types.GenerateContentConfig,
         queue: asyncio.Queue[Any],
-    ) -> AsyncIterator[types.GenerateContentResponse]:
+    ) -> AsyncIterator[Chunk]:
         """Start the stream; the turns' files go with them (see gemini_files).
 
         When Gemini says an uploaded file is gone (expired early, deleted), the uploads
@@ -290,15 +297,11 @@ class GeminiProvider:
         """
         contents = build_contents(request.history)
         if request.files is None:
-            return await self._client.aio.models.generate_content_stream(
-                model=request.model, contents=contents, config=config
-            )
+            return self._stream(request.model, contents, config)
         queue.put_nowait(PREPARING)  # no stall timer while files upload and process
         with_files, by_uri = await self._files.contents(request.history, request.files, contents)
         queue.put_nowait(PREPARED)
-        stream = await self._client.aio.models.generate_content_stream(
-            model=request.model, contents=with_files, config=config
-        )
+        stream = self._stream(request.model, with_files, config)
         if not by_uri:
             return stream
         try:  # the SDK sends the request when the first chunk is read
@@ -312,9 +315,7 @@ class GeminiProvider:
         queue.put_nowait(PREPARING)
         with_files, _ = await self._files.contents(request.history, request.files, contents)
         queue.put_nowait(PREPARED)
-        stream = await self._client.aio.models.generate_content_stream(
-            model=request.model, contents=with_files, config=config
-        )
+        stream = self._stream(request.model, with_files, config)
         try:
             return await _started(stream)
         except errors.APIError as exc:

@@ -58,12 +58,10 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
-from unittest import mock
 
 import aiohttp
 import httpx
 
-from tests import serverproc
 from tests.bench.loadlib import (
     FAKE_KEY,
     FakeProcess,
@@ -632,10 +630,11 @@ def main(argv: list[str] | None = None) -> int:
             env = server_env(args, fake, url)
             try:
                 for index in range(args.instances):  # one by one: the first one migrates
-                    servers.append(ServerProcess(folder / f"app{index + 1}", env))
-                    # ServerProcess runs ROOT/main.py; --app-dir points it at another copy
-                    with mock.patch.object(serverproc, "ROOT", args.app_dir.resolve()):
-                        servers[-1].start(60)
+                    # --app-dir runs another copy's main.py (its own beykusay and pages:
+                    # a script's folder comes first on sys.path)
+                    main = [sys.executable, str(args.app_dir.resolve() / "main.py")]
+                    servers.append(ServerProcess(folder / f"app{index + 1}", env, main))
+                    servers[-1].start(60)
                 users, baseline, app, profiles = asyncio.run(
                     measure(args, fake, servers, expected, folder)
                 )

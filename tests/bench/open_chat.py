@@ -18,8 +18,10 @@ figures a lot; a kind of phase pools its gaps over the rounds):
 
 Per phase: the gap p99 between consecutive text events of one stream while every stream
 flows (load.py's steady window: no stream starting or ending), the page-open times, and
-the gap p99 ratio to the quiet phase. Opening must not raise the gap p99 by more than
---max-increase (20 %).
+the gap p99 ratio to the quiet phase, and the server's CPU: its share of one core, and
+per opening what it used beyond the quiet phase's rate (on a machine shared with other
+work this moves much less than the gaps do). Opening must not raise the gap p99 by more
+than --max-increase (20 %).
 
 The last line is exactly
     streams=<N> quiet_gap_p99_ms=<q> cold_gap_p99_ms=<c> warm_gap_p99_ms=<w> \
@@ -44,11 +46,9 @@ from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from unittest import mock
 
 import httpx
 
-from tests import serverproc
 from tests.bench.load import (
     PASSWORD,
     Chat,
@@ -64,6 +64,7 @@ from tests.bench.loadlib import (
     FakeProcess,
     StreamResult,
     app_stream,
+    cpu_seconds,
     error_kinds,
     expected_answer,
     percentile,
@@ -118,14 +119,16 @@ def long_answer(n: int) -> str:
 def seed_long_chats(database_url: str, user_id: int, chats: int, answers: int) -> list[int]:
     """Write the long chats straight into the database; their ids.
 
-    Plain SQL over the columns every schema version has, so --app-dir can point at an
-    older copy of the app.
+    Plain SQL over the columns every schema version has (and the message tree's where
+    the schema has one), so --app-dir can point at an older copy of the app.
     """
-    from sqlalchemy import text
+    from sqlalchemy import inspect, text
 
     from beykusay.db import make_engine
 
     engine = make_engine(database_url)
+    # Since revision 0005 messages form a tree: a chat shows the path to its current leaf.
+    tree = "current_leaf_id" in {c["name"] for c in inspect(engine).get_columns("chats")}
     now = datetime.now(UTC).replace(tzinfo=None)  # stored as naive UTC
     ids: list[int] = []
     try:
@@ -155,6 +158,22 @@ def seed_long_chats(database_url: str, user_id: int, chats: int, answers: int) -
                         for r, t, m in rows
                     ],
                 )
+                if tree:  # each message follows the one before; the last is the current leaf
+                    connection.execute(
+                        text(
+                            "UPDATE messages SET parent_id = (SELECT MAX(m.id) FROM messages m"
+                            " WHERE m.chat_id = messages.chat_id AND m.id < messages.id)"
+                            " WHERE chat_id = :chat"
+                        ),
+                        {"chat": chat_id},
+                    )
+                    connection.execute(
+                        text(
+                            "UPDATE chats SET current_leaf_id = (SELECT MAX(id) FROM messages"
+                            " WHERE chat_id = :chat) WHERE id = :chat"
+                        ),
+                        {"chat": chat_id},
+                    )
     finally:
         engine.dispose()
     return ids
@@ -193,6 +212,11 @@ class Phase:
     errors: list[StreamResult] = field(default_factory=list)
     opens_ms: list[float] = field(default_factory=list)
     open_errors: int = 0
+    server_cpu: float = 0.0  # CPU seconds the server used in this kind of phase
+    wall: float = 0.0  # and the phases' wall time
+
+    def cpu_share(self) -> float:
+        return self.server_cpu / self.wall if self.wall else math.nan
 
     def add_round(self, results: list[StreamResult]) -> None:
         self.errors += [r for r in results if r.error is not None]
@@ -241,8 +265,10 @@ async def run_phase(
     chats: list[Chat],
     expected: str,
     opening: tuple[str, dict[str, str], Iterator[int]] | None,
+    server_pid: int,
 ) -> None:
     progress = Progress(args.streams)
+    cpu0, wall0 = cpu_seconds(server_pid), time.perf_counter()
     async with stream_session(120) as session:
 
         def start(index: int) -> Awaitable[StreamResult]:
@@ -260,6 +286,8 @@ async def run_phase(
         phase.add_round(await streams)
         if opener is not None:
             await opener
+    phase.server_cpu += cpu_seconds(server_pid) - cpu0
+    phase.wall += time.perf_counter() - wall0
 
 
 async def measure(
@@ -286,13 +314,15 @@ async def measure(
         for chat_id in warm:
             (await client.get(f"/chat/{chat_id}")).raise_for_status()
     quiet, cold_phase, warm_phase = Phase("quiet"), Phase("cold"), Phase("warm")
+    assert server.process is not None
+    pid = server.process.pid
     for _ in range(args.rounds):
-        await run_phase(quiet, args, chats, expected, None)
+        await run_phase(quiet, args, chats, expected, None, pid)
         await asyncio.sleep(1)
-        await run_phase(cold_phase, args, chats, expected, (server.url, cookies, cold))
+        await run_phase(cold_phase, args, chats, expected, (server.url, cookies, cold), pid)
         await asyncio.sleep(1)
         warm_ids = itertools.cycle(warm)
-        await run_phase(warm_phase, args, chats, expected, (server.url, cookies, warm_ids))
+        await run_phase(warm_phase, args, chats, expected, (server.url, cookies, warm_ids), pid)
         await asyncio.sleep(1)
     return [quiet, cold_phase, warm_phase]
 
@@ -311,7 +341,8 @@ def report(args: argparse.Namespace, phases: list[Phase]) -> tuple[str, bool]:
         f"{args.rounds} rounds; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
         + ("" if args.app_dir.resolve() == ROOT else f"; app from {args.app_dir}"),
         f"{'phase':<8}{'errors':>8}{'gap p99 ms':>12}{'ratio':>8}{'  p99 per round':<24}"
-        f"{'opens':>7}{'open p50 ms':>13}{'open max ms':>13}",
+        f"{'opens':>7}{'open p50 ms':>13}{'open max ms':>13}{'server CPU':>12}"
+        f"{'CPU ms/open':>13}",
     ]
     ratios: dict[str, float] = {}
     for phase in phases:
@@ -319,10 +350,14 @@ def report(args: argparse.Namespace, phases: list[Phase]) -> tuple[str, bool]:
         ratios[phase.name] = p99 / q99 if q99 else math.nan
         opens = phase.opens_ms
         rounds = "  " + " ".join(fmt(p) for p in phase.round_p99s)
+        # The server's CPU beyond the quiet phase's rate, per opening: what opening costs.
+        extra = (phase.cpu_share() - quiet.cpu_share()) * phase.wall
+        per_open = extra * 1000 / len(opens) if opens else math.nan
         lines.append(
             f"{phase.name:<8}{len(phase.errors):>8}{fmt(p99):>12}"
             f"{fmt(ratios[phase.name], 2):>8}{rounds:<24}"
             f"{len(opens):>7}{fmt(percentile(opens, 50)):>13}{fmt(percentile(opens, 100)):>13}"
+            f"{fmt(phase.cpu_share() * 100):>11}%{fmt(per_open):>13}"
         )
         if phase.errors:
             lines.append(f"  {phase.name} stream errors: {error_kinds(phase.errors)}")
@@ -359,10 +394,11 @@ def main(argv: list[str] | None = None) -> int:
         "DATABASE_URL": database_url,
         "SECRET_KEY": "open-chat-bench-" + "x" * 32,
     }
-    server = ServerProcess(folder / "app", env)
+    # --app-dir runs another copy's main.py (a script's folder comes first on sys.path)
+    main_py = str(args.app_dir.resolve() / "main.py")
+    server = ServerProcess(folder / "app", env, [sys.executable, main_py])
     try:
-        with mock.patch.object(serverproc, "ROOT", args.app_dir.resolve()):
-            server.start(60)
+        server.start(60)
         phases = asyncio.run(measure(args, server, database_url, expected))
     finally:
         server.stop()

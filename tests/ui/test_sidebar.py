@@ -29,6 +29,35 @@ def shown_titles(user: User) -> list[str]:
     return [label.text for label in sorted(labels, key=lambda label: label.id)]
 
 
+def row_menus(user: User) -> list[ui.menu]:
+    with user:
+        return list(ElementFilter(kind=ui.menu, local_scope=False).within(kind=ui.left_drawer))
+
+
+def choose(user: User, chat: Chat, action: str) -> None:
+    """Open a row's ⋯ menu and pick ``action`` (rename or delete) in it."""
+    user.find(marker=f"chat-menu-{chat.id}").click()  # the menu is made by this first click
+    user.find(marker=f"{action}-{chat.id}").click()
+
+
+async def test_a_row_menu_is_made_when_first_opened_and_only_once(
+    user: User, register: Register
+) -> None:
+    """The ⋯ of a chat shows Rename and Delete when clicked, every time; rows nobody
+    clicked carry no menu (the chat page builds faster)."""
+    await register()
+    first, second = make_chats(["First", "Second"])
+    await user.open(f"/chat/{first.id}")
+    assert row_menus(user) == []
+    for _ in range(2):
+        user.find(marker=f"chat-menu-{first.id}").click()
+        menus = row_menus(user)
+        assert len(menus) == 1 and menus[0].value  # one menu, shown
+    await user.should_see(marker=f"rename-{first.id}")
+    await user.should_see(marker=f"delete-{first.id}")
+    await user.should_not_see(marker=f"rename-{second.id}")
+
+
 async def test_chats_are_listed_newest_first(user: User, register: Register) -> None:
     await register()
     make_chats(["Oldest", "Middle", "Newest"])
@@ -64,7 +93,7 @@ async def test_rename_a_chat(user: User, register: Register) -> None:
     await register()
     chat = make_chats(["Old name"])[0]
     await user.open(f"/chat/{chat.id}")
-    user.find(marker=f"rename-{chat.id}").click()
+    choose(user, chat, "rename")
     await user.should_see(marker="rename-input", retries=30)
     user.find(marker="rename-input").clear().type("   ")
     user.find(marker="rename-save").click()
@@ -79,13 +108,13 @@ async def test_delete_asks_first(user: User, register: Register) -> None:
     await register()
     keep, doomed = make_chats(["Keep me", "Delete me"])
     await user.open(f"/chat/{keep.id}")
-    user.find(marker=f"delete-{doomed.id}").click()
+    choose(user, doomed, "delete")
     await user.should_see("Delete chat?", retries=30)
     await user.should_see("“Delete me” and all its messages will be deleted for good.")
     user.find("Cancel").click()
     await user.should_not_see("Delete chat?", retries=30)
     assert shown_titles(user) == ["Delete me", "Keep me"]
-    user.find(marker=f"delete-{doomed.id}").click()
+    choose(user, doomed, "delete")
     await user.should_see(marker="delete-confirm", retries=30)
     user.find(marker="delete-confirm").click()
     await eventually(lambda: shown_titles(user) == ["Keep me"])
@@ -96,7 +125,7 @@ async def test_deleting_the_open_chat_goes_to_a_new_one(user: User, register: Re
     await register()
     chat = make_chats(["Open one"])[0]
     await user.open(f"/chat/{chat.id}")
-    user.find(marker=f"delete-{chat.id}").click()
+    choose(user, chat, "delete")
     await user.should_see(marker="delete-confirm", retries=30)
     user.find(marker="delete-confirm").click()
     await user.should_see("No chats yet.", retries=50)
