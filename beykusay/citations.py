@@ -27,11 +27,14 @@ _LAST_INLINE = re.compile(
 )
 # The entry point's own document: no scripts (the frame is sandboxed too), no remote
 # anything; its links open in a new tab.
+# What the entry point's frame may load: its own inline styles and data: images, nothing
+# else. Given twice: in the document, and as the frame's ``csp`` attribute, which Chromium
+# applies before the document is parsed (its preload scanner can run ahead of a meta tag).
+ENTRY_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
 _ENTRY_HEAD = (
     '<!doctype html><html><head><meta charset="utf-8">'
     '<meta name="color-scheme" content="{scheme}">'
-    '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-    "style-src 'unsafe-inline'; img-src data:; font-src data:\">"
+    f'<meta http-equiv="Content-Security-Policy" content="{ENTRY_CSP}">'
     '<base target="_blank">'
     "<style>html,body{margin:0;padding:0;background:transparent;overflow:hidden}</style>"
     "</head><body>"
@@ -136,13 +139,27 @@ _SCHEME = re.compile(r"\(\s*prefers-color-scheme\s*:\s*(light|dark)\s*\)", re.IG
 _ALWAYS, _NEVER = "(min-width: 0px)", "(not (min-width: 0px))"
 
 
+# Elements through which a document loads something (Chromium's preload scanner fetches
+# some of them before a CSP meta tag applies), removed from the entry point; a script's
+# body goes with it. Gemini's suggestions are styles, inline SVG and links: none of these.
+_LOADERS = re.compile(
+    r"<script\b.*?(?:</script\s*>|$)"
+    r"|</?\s*(?:img|image|link|script|iframe|frame|object|embed|video|audio|source|track"
+    r"|input|picture|base|meta|portal)\b[^>]*(?:>|$)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def entry_point_document(rendered: str, scheme: str = "light") -> str:
     """Gemini's search entry point as the ``srcdoc`` of a sandboxed frame, in ``scheme``.
 
-    Its CSS picks light or dark by ``prefers-color-scheme``, which inside a frame follows
+    Nothing in it may load anything: elements that would are removed (see ``_LOADERS``),
+    and the document's CSP forbids the rest. Its CSS picks light or dark by
+    ``prefers-color-scheme``, which inside a frame follows
     the system, not the app's theme: those conditions are fixed to the theme asked for.
     """
-    themed = _SCHEME.sub(lambda m: _ALWAYS if m.group(1).lower() == scheme else _NEVER, rendered)
+    inert = _LOADERS.sub("", rendered)
+    themed = _SCHEME.sub(lambda m: _ALWAYS if m.group(1).lower() == scheme else _NEVER, inert)
     return _ENTRY_HEAD.replace("{scheme}", scheme) + themed + "</body></html>"
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from nicegui import ui
 
-from beykusay.citations import entry_point_document, sources_html
+from beykusay.citations import ENTRY_CSP, entry_point_document, sources_html
 from pages.auth import Viewer
 from pages.widgets import hint
 
@@ -72,5 +72,6 @@ def show_sources(root: ui.element, message: dict[str, Any], viewer: Viewer) -> N
             # Set as values, never parsed as props: the document is Gemini's HTML.
             frame.props["srcdoc"] = entry_point_document(entry, scheme)
             frame.props["sandbox"] = SANDBOX
+            frame.props["csp"] = ENTRY_CSP  # enforced from the start, not only once parsed
             frame.props["title"] = viewer.t("search_suggestions")
             frame.props["referrerpolicy"] = "no-referrer"

@@ -79,3 +79,25 @@ def test_the_entry_point_document_fixes_its_colour_scheme_and_allows_nothing_rem
     assert "(min-width: 0px)" in dark and "(not (min-width: 0px))" in light
     for document in (dark, light):
         assert "default-src 'none'" in document and '<base target="_blank">' in document
+
+
+def test_the_entry_point_loses_every_element_that_would_load_something() -> None:
+    """A suggestions box with images, scripts, links, frames or a base URL shows only its
+    chips: the browser is never asked to fetch anything for it (Chromium's preload scanner
+    can fetch an <img> before the document's CSP applies)."""
+    rendered = (
+        '<style>.chip{color:red}</style><div class="container">'
+        '<svg viewBox="0 0 4 4"><path d="M0 0h4"/></svg>'
+        '<img src="https://e.example/a.png"><IMG/SRC=//e.example/b.png>'
+        '<script src="https://e.example/s.js"></script><script>parent.x=1</script>'
+        '<link rel="preload" href="https://e.example/c.css"><iframe src="//e.example"></iframe>'
+        '<video poster="//e.example/p.png"><source src="//e.example/v.mp4"></video>'
+        '<input type="image" src="//e.example/i.png"><base href="//e.example/">'
+        '<a class="chip" href="https://www.google.com/search?q=ankara">ankara</a></div>'
+        "<img src=//e.example/unclosed"
+    )
+    document = entry_point_document(rendered, "light")
+    body = document.split("<body>", 1)[1]
+    assert "e.example" not in body and "parent.x" not in body
+    assert '<a class="chip" href="https://www.google.com/search?q=ankara">ankara</a>' in body
+    assert '<path d="M0 0h4"/>' in body and "<style>.chip{color:red}</style>" in body
