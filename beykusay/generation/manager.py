@@ -182,7 +182,9 @@ class GenerationManager:
         assert user.id is not None
         custom = user.custom_instructions
         started: StartedTurn = await self._starter.start(
-            lambda session: self._prepare(session, begin, ask, custom)
+            lambda session: self._prepare(session, begin, ask, custom),
+            user_id=user.id,
+            chat_id=chat_id,
         )
         turn = started.turn
         assert turn.assistant_message.id is not None

@@ -7,7 +7,9 @@ its own, so one refused start (409, 429, 404) does not fail the others. Under a 
 this turns hundreds of thread hops and commits, each queued behind the others for the
 database's write lock, into a few. On SQLite one transaction runs at a time (the write
 lock admits one anyway); on PostgreSQL a few run at once, so that round trips overlap
-(row locks keep one user's starts in order).
+(row locks keep one user's starts in order). Each batch runs its starts ordered by
+(user, chat), the order in which a start locks rows, so two batches running at once
+never wait for each other in a circle (PostgreSQL would abort one as a deadlock).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class StartedTurn:
 class _Pending(Generic[T]):
     work: Callable[[Session], T]
     result: asyncio.Future[T]
+    order: tuple[int, int]  # (user id, chat id): the rows it locks, in this order
 
 
 class StartBatcher:
@@ -56,9 +59,13 @@ class StartBatcher:
         self._drains: set[asyncio.Task[None]] = set()
         self._ready = False  # a drain is about to take what is pending
 
-    async def start(self, work: Callable[[Session], T]) -> T:
-        """Run ``work`` in the next start transaction; its result once that committed."""
-        pending = _Pending(work, asyncio.get_running_loop().create_future())
+    async def start(self, work: Callable[[Session], T], *, user_id: int, chat_id: int) -> T:
+        """Run ``work`` in the next start transaction; its result once that committed.
+
+        ``user_id`` and ``chat_id`` name the rows the work locks (user first, then chat).
+        """
+        loop = asyncio.get_running_loop()
+        pending = _Pending(work, loop.create_future(), (user_id, chat_id))
         self._pending.append(pending)
         if not self._ready and len(self._drains) < self.parallel:
             self._ready = True
@@ -74,7 +81,7 @@ class StartBatcher:
             self._ready = False  # what arrives from now on waits for the next batch
             if not self._pending:
                 return
-            batch = self._pending[: self.max_batch]
+            batch = sorted(self._pending[: self.max_batch], key=lambda p: p.order)
             del self._pending[: self.max_batch]
             try:
                 outcomes = await asyncio.to_thread(self.run_all, [p.work for p in batch])

@@ -38,7 +38,11 @@ def claim_chat(session: Session, chat_id: int, max_per_user: int) -> Chat:
     if not hold_write_lock(session):  # the write lock already serialises every start
         owner = session.exec(select(Chat.user_id).where(Chat.id == chat_id)).one_or_none()
         if owner is not None:
-            session.exec(select(User.id).where(User.id == owner).with_for_update()).one()
+            # FOR NO KEY UPDATE: serialises this user's starts, yet lets rows that only
+            # refer to the user (a finishing answer's usage) be written meanwhile.
+            session.exec(
+                select(User.id).where(User.id == owner).with_for_update(key_share=True)
+            ).one()
     chat = session.exec(select(Chat).where(Chat.id == chat_id).with_for_update()).one_or_none()
     if chat is None:  # deleted since the request found it
         raise NotFound("Chat not found")
