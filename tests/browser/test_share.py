@@ -5,7 +5,6 @@ noindex; stopping kills it. And Settings → Import chats with a ChatGPT export.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,17 +15,11 @@ from tests.browser.conftest import Server, register, seed_chat, shot
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/work/wt/shots")
 ANSWER = (
     "Here is how:\n\n```python\ndef greet(name):\n    return f'Привет, {name}! 👋'\n```\n\n"
     "**Done.**"
 )
 THOUGHT = "The user wants a *greeting* function."
-
-
-def keep(path: Path, name: str) -> None:
-    if SHOTS.is_dir():
-        shutil.copy(path, SHOTS / f"share-{name}.png")
 
 
 def add_thinking(server: Server, chat_id: int, thinking: str) -> None:
@@ -76,7 +69,7 @@ def test_a_stranger_reads_a_shared_chat_without_logging_in(
     add_thinking(server, chat_id, THOUGHT)
     page.goto(f"{server.url}/chat/{chat_id}")
     url = make_link(page)
-    keep(shot(page, "share-dialog"), "dialog")
+    shot(page, "share-dialog")
 
     for scheme in ("light", "dark"):
         stranger = browser.new_context(viewport={"width": 1100, "height": 800}, color_scheme=scheme)
@@ -105,7 +98,7 @@ def test_a_stranger_reads_a_shared_chat_without_logging_in(
             expect(visitor.get_by_text("Continue in my chats")).to_have_count(0)
             dark = visitor.evaluate("document.documentElement.classList.contains('bk-dark')")
             assert dark is (scheme == "dark")
-            keep(shot(visitor, f"share-page-{scheme}", full_page=True), f"page-{scheme}")
+            shot(visitor, f"share-page-{scheme}", full_page=True)
         finally:
             stranger.close()
 
@@ -160,7 +153,7 @@ def test_importing_a_chatgpt_export_in_settings(page: Page, server: Server, tmp_
         "2 chats imported, 1 skipped: Nothing here (no messages to import)", timeout=30_000
     )
     expect(section.locator(".q-linear-progress")).to_be_visible()
-    keep(shot(page, "import-done", full_page=True), "import-done")
+    shot(page, "import-done", full_page=True)
     broken = tmp_path / "conversations.json"
     bad = cg.sample()
     bad[0]["mapping"]["u2"]["parent"] = "nowhere"
@@ -169,7 +162,7 @@ def test_importing_a_chatgpt_export_in_settings(page: Page, server: Server, tmp_
     expect(section.get_by_text("Nothing was imported")).to_contain_text(
         'mapping["u2"].parent', timeout=30_000
     )
-    keep(shot(page, "import-failed", full_page=True), "import-failed")
+    shot(page, "import-failed", full_page=True)
     page.goto(server.url + "/chat")
     expect(page.locator(".bk-chat-title")).to_have_count(2)
     page.get_by_text("Рецепт борща 🍲").click()

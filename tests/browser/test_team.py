@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -13,16 +12,13 @@ from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import text
 
 from beykusay.db import make_engine
-from tests.browser.conftest import PASSWORD, Server, register
+from tests.browser.conftest import PASSWORD, SHOTS, Server, register, shot
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/work/wt/shots")
-
 
 def team_shot(page: Page, name: str, **kwargs: object) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"team-{name}.png"), **kwargs)  # type: ignore[arg-type]
+    shot(page, f"team-{name}", **kwargs)
 
 
 def execute(server: Server, sql: str, **values: object) -> None:

@@ -3,18 +3,15 @@ list, the queries, and Google's suggestions in a sandboxed frame, light and dark
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Server, register
+from tests.browser.conftest import SHOTS, Server, register
 from tests.browser.grounded import seed_grounded, span
 from tests.fakegrounding import entry_point
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/work/wt/shots")
 ANSWER = (
     "Стамбул 🌉 lies on **both sides of the Bosphorus**, so it spans two continents. "
     "Its old name was Constantinople.\n\n"
@@ -82,7 +79,6 @@ def test_a_grounded_answer_shows_markers_sources_and_suggestions(
     assert frame.get_attribute("sandbox") == "allow-popups allow-popups-to-escape-sandbox"
     chips = page.frame_locator("iframe.bk-entry-point:visible").locator(".chip")
     expect(chips.first).to_have_text("istanbul two continents")
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "search-grounded-light.png"))
 
     for link, opens in ((markers.first, "source=1"), (sources.locator("a").nth(1), "source=2")):
