@@ -8,12 +8,15 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from nicegui import app, core
+from nicegui import app, context, core, ui
 from nicegui.storage import Storage
 from nicegui.testing.user import User
+from nicegui.testing.user_navigate import UserNavigate
+from nicegui.testing.user_notify import UserNotify
 from nicegui.testing.user_simulation import user_simulation
 from sqlmodel import col, select
 
@@ -96,6 +99,64 @@ async def eventually(check: Callable[[], object], timeout: float = 5.0) -> None:
         await asyncio.sleep(0.02)
 
 
+class Tab(User):
+    """A simulated tab among several: ``ui.navigate`` and ``ui.notify`` act on the tab
+    whose page calls them.
+
+    NiceGUI's ``User`` points those two at whichever user had an attribute read last,
+    and its patched outbox reads its own attributes whenever its page runs JavaScript.
+    So with two tabs open, the first tab's page scrolling itself (``run_javascript``)
+    while the second tab's login handler runs sent the *first* tab to the chat, and
+    the second stayed on the login form. Here every tab routes both to the tab whose
+    client is the caller's context.
+    """
+
+    def __getattribute__(self, name: str) -> Any:
+        ui.navigate, ui.notify = _ROUTED_NAVIGATE, _ROUTED_NOTIFY
+        return object.__getattribute__(self, name)
+
+
+_tabs: list[User] = []
+
+
+def _calling_tab() -> User:
+    """The tab whose page the running code belongs to (the newest tab when unclear)."""
+    try:
+        client = context.client
+    except RuntimeError:
+        client = None
+    for tab in _tabs:
+        if object.__getattribute__(tab, "client") is client:
+            return tab
+    return _tabs[-1]
+
+
+class _RoutedNavigate(UserNavigate):
+    def _own(self) -> UserNavigate:
+        return object.__getattribute__(_calling_tab(), "navigate")
+
+    def to(self, target: Any, new_tab: bool = False) -> None:
+        self._own().to(target, new_tab)
+
+    def back(self) -> None:
+        self._own().back()
+
+    def forward(self) -> None:
+        self._own().forward()
+
+    def reload(self) -> None:
+        self._own().reload()
+
+
+class _RoutedNotify(UserNotify):
+    def __call__(self, message: str, **kwargs: Any) -> None:
+        object.__getattribute__(_calling_tab(), "notify")(message, **kwargs)
+
+
+_ROUTED_NAVIGATE = _RoutedNavigate(None)  # type: ignore[arg-type]
+_ROUTED_NOTIFY = _RoutedNotify()
+
+
 def second_tab(user: User) -> User:
     """Another tab of the same browser: it shares the session cookie."""
     client = httpx.AsyncClient(
@@ -103,7 +164,12 @@ def second_tab(user: User) -> User:
         base_url="http://test",
         cookies=user.http_client.cookies,
     )
-    return User(client)
+    tab = Tab(client)
+    if user not in _tabs:
+        user.__class__ = Tab  # the first tab routes them too from now on
+        _tabs[:] = [user]
+    _tabs.append(tab)
+    return tab
 
 
 class ScriptedProvider:
