@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
-from beykusay.services.errors import Unavailable
+from beykusay.services.errors import TooManyAttempts, Unavailable
 
 UNAVAILABLE = "Rate limiting is unavailable right now; try again in a moment"
 
@@ -33,6 +33,20 @@ class Limiter(Protocol):
         ...
 
     async def reset(self, key: str) -> None: ...
+
+
+async def check_send_rate(limiter: Limiter | None, user_id: int) -> None:
+    """Count one of the user's sends (chats and /v1 share the rate), or refuse it (429).
+
+    A limiter that cannot answer refuses too (Unavailable, 503).
+    """
+    if limiter is None:
+        return
+    wait = await limiter.acquire(f"send:{user_id}")
+    if wait:
+        raise TooManyAttempts(
+            wait, f"You are sending messages too fast. Try again in {wait} seconds."
+        )
 
 
 class SlidingWindowLimiter:

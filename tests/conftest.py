@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -12,6 +13,9 @@ import pytest
 from tests.databases import BACKENDS, fresh_database
 from tests.fakegemini import FakeGemini
 from tests.serverproc import ServerProcess
+
+if TYPE_CHECKING:
+    from tests.apihelpers import UserPool
 
 pytest_plugins = ["nicegui.testing.user_plugin"]
 
@@ -77,6 +81,21 @@ def server_process(
 @pytest.fixture(scope="session")
 def server(server_process: ServerProcess) -> str:
     return server_process.url
+
+
+@pytest.fixture(scope="module")
+def pool(server: str, request: pytest.FixtureRequest) -> UserPool:
+    """A few users shared by a module's tests (its ``POOL_SIZE``, default 3), for tests
+    that only act in chats they create themselves."""
+    from tests.apihelpers import UserPool  # it imports this module
+
+    return UserPool(server + "/api", size=getattr(request.module, "POOL_SIZE", 3))
+
+
+@pytest.fixture
+def user(pool: UserPool) -> dict[str, str]:
+    """The Authorization header of a user from the module's pool."""
+    return pool.next()
 
 
 @pytest.fixture

@@ -6,21 +6,10 @@ from __future__ import annotations
 import json
 
 import httpx
-import pytest
 
 from tests import fakegemini as g
 from tests.apihelpers import UserPool, assert_validation_error, messages, new_chat, send
 from tests.fakegemini import FakeGemini
-
-
-@pytest.fixture(scope="module")
-def pool(server: str) -> UserPool:
-    return UserPool(server + "/api", size=3)
-
-
-@pytest.fixture
-def user(pool: UserPool) -> dict[str, str]:
-    return pool.next()
 
 
 def branched_chat(api: httpx.Client, auth: dict[str, str], gemini: FakeGemini) -> int:

@@ -18,7 +18,6 @@ import pytest
 
 from tests import fakegemini as g
 from tests.apihelpers import (
-    UserPool,
     assert_message,
     messages,
     new_chat,
@@ -60,17 +59,6 @@ def decoded_signature(part: dict) -> bytes:
     return base64.urlsafe_b64decode(
         value.replace("+", "-").replace("/", "_") + "=" * (-len(value) % 4)
     )
-
-
-@pytest.fixture(scope="module")
-def pool(server: str) -> UserPool:
-    return UserPool(server + "/api", size=3)
-
-
-@pytest.fixture
-def user(pool: UserPool) -> dict[str, str]:
-    """A user from a small pool, for tests that only act in chats they create."""
-    return pool.next()
 
 
 # --------------------------------------------------------------------------- retries

@@ -16,15 +16,7 @@ import pytest
 from tests import chatgpt_export as cg
 from tests.apihelpers import UserPool, assert_error_body, messages
 
-
-@pytest.fixture(scope="module")
-def pool(server: str) -> UserPool:
-    return UserPool(server + "/api", size=4)
-
-
-@pytest.fixture
-def user(pool: UserPool) -> dict[str, str]:
-    return pool.next()
+POOL_SIZE = 4  # users these tests take turns with (tests/conftest.py)
 
 
 def upload(

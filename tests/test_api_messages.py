@@ -12,7 +12,6 @@ import pytest
 
 from tests import fakegemini as g
 from tests.apihelpers import (
-    UserPool,
     assert_error_body,
     assert_message,
     messages,
@@ -28,16 +27,7 @@ from tests.apihelpers import (
 from tests.fakegemini import FakeGemini
 from tests.sse import joined
 
-
-@pytest.fixture(scope="module")
-def pool(server: str) -> UserPool:
-    return UserPool(server + "/api", size=4)
-
-
-@pytest.fixture
-def user(pool: UserPool) -> dict[str, str]:
-    """A user from a small pool: every test here works only in chats it creates itself."""
-    return pool.next()
+POOL_SIZE = 4  # users these tests take turns with (tests/conftest.py)
 
 
 def chat_id(api: httpx.Client, auth: dict[str, str], **body: object) -> int:

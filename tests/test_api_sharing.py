@@ -7,23 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from tests import fakegemini as g
 from tests.apihelpers import UserPool, assert_chat, assert_error_body, messages, new_chat, send
 from tests.fakegemini import FakeGemini
 
 SHARE_KEYS = {"token", "url", "created_at"}
-
-
-@pytest.fixture(scope="module")
-def pool(server: str) -> UserPool:
-    return UserPool(server + "/api", size=3)
-
-
-@pytest.fixture
-def user(pool: UserPool) -> dict[str, str]:
-    return pool.next()
 
 
 def chat_with(api: httpx.Client, auth: dict[str, str], gemini: FakeGemini, *pairs: tuple[str, str]):

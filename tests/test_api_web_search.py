@@ -5,11 +5,9 @@ every message, and the ``sources`` event while an answer streams and on re-attac
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from tests import fakegemini as g
 from tests.apihelpers import (
-    UserPool,
     assert_validation_error,
     messages,
     new_chat,
@@ -31,16 +29,6 @@ PAGES = [
 ANSWER = "Столица — Анкара 🇹🇷, 首都. Ankara is the capital of Türkiye. It has 5.8 million people."
 CITES = [("Ankara is the capital of Türkiye.", [2, 1]), ("It has 5.8 million people.", [1])]
 GROUNDED = {"sources", "citations", "search_queries"}
-
-
-@pytest.fixture(scope="module")
-def pool(server: str) -> UserPool:
-    return UserPool(server + "/api", size=3)
-
-
-@pytest.fixture
-def user(pool: UserPool) -> dict[str, str]:
-    return pool.next()
 
 
 def spans(message: dict) -> list[tuple[str, list[int]]]:

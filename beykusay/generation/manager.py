@@ -30,11 +30,11 @@ from beykusay.generation.subscription import Subscription
 from beykusay.grounding import message_fields
 from beykusay.models import User
 from beykusay.providers.base import GenerationRequest, Provider
-from beykusay.ratelimit import Limiter
+from beykusay.ratelimit import Limiter, check_send_rate
 from beykusay.schemas import MessageOut, message_json
 from beykusay.services import messages as message_service
 from beykusay.services import turns
-from beykusay.services.errors import Conflict, TooManyAttempts, Unavailable
+from beykusay.services.errors import Conflict, Unavailable
 from beykusay.services.file_source import StoredFiles
 from beykusay.services.messages import LEAF, Parent, Turnstart
 
@@ -162,7 +162,7 @@ class GenerationManager:
         if chat_id in self._live or chat_id in self._reserved:
             raise Conflict("An answer is already being generated in this chat")
         assert user.id is not None
-        await self._check_send_rate(user.id)
+        await check_send_rate(self.send_limiter, user.id)
         self._reserved.add(chat_id)
         # Shielded: once the turn is committed its task must start, even if the request
         # that asked for it is cancelled meanwhile (else it stays streaming). The chat
@@ -210,16 +210,6 @@ class GenerationManager:
         )
         self._saver.ensure_running()
         return live
-
-    async def _check_send_rate(self, user_id: int) -> None:
-        """Count a send, or refuse it; a limiter that cannot answer refuses (Unavailable)."""
-        if self.send_limiter is None:
-            return
-        wait = await self.send_limiter.acquire(f"send:{user_id}")
-        if wait:
-            raise TooManyAttempts(
-                wait, f"You are sending messages too fast. Try again in {wait} seconds."
-            )
 
     # -- watching and stopping ------------------------------------------------------
 

@@ -27,7 +27,7 @@ from beykusay.providers.base import (
     Thought,
     Usage,
 )
-from beykusay.ratelimit import Limiter
+from beykusay.ratelimit import Limiter, check_send_rate
 from beykusay.services import usage as usage_days
 from beykusay.services.errors import TooManyAttempts
 from beykusay.think import Channel, ThinkSplitter
@@ -100,13 +100,7 @@ class ConnectionAnswers:
 
     async def check_send_rate(self, user_id: int) -> None:
         """Count a send against the rate the chat uses too, or refuse it (429)."""
-        if self.send_limiter is None:
-            return
-        wait = await self.send_limiter.acquire(f"send:{user_id}")
-        if wait:
-            raise TooManyAttempts(
-                wait, f"You are sending messages too fast. Try again in {wait} seconds."
-            )
+        await check_send_rate(self.send_limiter, user_id)
 
     async def chat_answers(self, user_id: int) -> int:
         return await asyncio.to_thread(in_session, lambda s: chat_answers_running(s, user_id))

@@ -157,6 +157,17 @@ _ROUTED_NAVIGATE = _RoutedNavigate(None)  # type: ignore[arg-type]
 _ROUTED_NOTIFY = _RoutedNotify()
 
 
+async def other_browser_logs_in(user: User, username: str = "alice") -> User:
+    """Another browser (its own session) opens the login form and submits it."""
+    laptop = second_tab(user)
+    laptop.http_client.cookies.clear()
+    await laptop.open("/login")
+    laptop.find(marker="username").type(username)
+    laptop.find(marker="password").type(PASSWORD)
+    laptop.find(marker="submit").click()
+    return laptop
+
+
 def second_tab(user: User) -> User:
     """Another tab of the same browser: it shares the session cookie."""
     client = httpx.AsyncClient(

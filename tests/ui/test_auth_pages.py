@@ -7,7 +7,7 @@ import asyncio
 from nicegui.testing import User
 
 from beykusay.services import operations
-from tests.ui.conftest import PASSWORD, Register, eventually, second_tab
+from tests.ui.conftest import PASSWORD, Register, eventually, other_browser_logs_in
 
 
 async def submit(user: User) -> None:
@@ -108,12 +108,7 @@ async def test_log_out_from_the_user_menu(user: User, register: Register) -> Non
 
 async def test_password_change_ends_other_sessions(user: User, register: Register) -> None:
     await register()
-    laptop = second_tab(user)
-    laptop.http_client.cookies.clear()  # another browser: its own session
-    await laptop.open("/login")
-    laptop.find(marker="username").type("alice")
-    laptop.find(marker="password").type(PASSWORD)
-    laptop.find(marker="submit").click()
+    laptop = await other_browser_logs_in(user)
     await laptop.should_see(marker="message-input", retries=30)
 
     await user.open("/settings")

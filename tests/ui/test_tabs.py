@@ -7,7 +7,7 @@ import asyncio
 from nicegui import ui
 from nicegui.testing import User
 
-from tests.ui.conftest import PASSWORD, Register, second_tab
+from tests.ui.conftest import Register, other_browser_logs_in
 
 
 async def test_logging_in_on_a_second_tab_moves_that_tab_only(
@@ -18,12 +18,7 @@ async def test_logging_in_on_a_second_tab_moves_that_tab_only(
     the tabs routed ``ui.navigate``, the first tab was sent to /chat again and the second
     stayed on the login form (the flaky password-change test)."""
     await register()
-    laptop = second_tab(user)
-    laptop.http_client.cookies.clear()  # another browser: its own session
-    await laptop.open("/login")
-    laptop.find(marker="username").type("alice")
-    laptop.find(marker="password").type(PASSWORD)
-    laptop.find(marker="submit").click()
+    laptop = await other_browser_logs_in(user)
     first_page = object.__getattribute__(user, "client")
     for _ in range(40):
         with first_page:
