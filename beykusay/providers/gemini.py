@@ -190,7 +190,10 @@ class GeminiProvider:
         signature: str | None = None
         finish: str | None = None
         usage: Usage | None = None
-        grounding = GroundingCollector()
+        # Only web search brings grounding metadata: without it no collector is made (the
+        # parts are kept as they came, in case metadata comes anyway, and read then).
+        grounding = GroundingCollector() if request.web_search else None
+        seen: list[tuple[str, bool]] = []
         stall: float | None = self._stall_timeout
         try:
             while True:
@@ -213,10 +216,19 @@ class GeminiProvider:
                     if part.thought_signature:
                         signature = encode_signature(part.thought_signature)
                     if part.text:
-                        landed = grounding.add_part(part.text, thought=bool(part.thought)) or landed
+                        if grounding is not None:
+                            landed = (
+                                grounding.add_part(part.text, thought=bool(part.thought)) or landed
+                            )
+                        else:
+                            seen.append((part.text, bool(part.thought)))
                         yield Thought(part.text) if part.thought else AnswerText(part.text)
                 metadata = candidate.grounding_metadata if candidate else None
-                if (metadata is not None and grounding.add_metadata(metadata)) or landed:
+                if metadata is not None and grounding is None:
+                    grounding = _collector(seen)
+                if grounding is not None and (
+                    (metadata is not None and grounding.add_metadata(metadata)) or landed
+                ):
                     yield grounding.result()
                 if candidate is not None and candidate.finish_reason is not None:
                     finish = _name(candidate.finish_reason)
@@ -322,6 +334,15 @@ class GeminiProvider:
             if not file_gone(exc):
                 raise
             raise ProviderError(FILE_REFUSED, code="bad_request") from None
+
+
+def _collector(parts: list[tuple[str, bool]]) -> GroundingCollector:
+    """A grounding collector that has read the answer's text parts so far."""
+    collector = GroundingCollector()
+    for text, thought in parts:
+        collector.add_part(text, thought=thought)
+    parts.clear()
+    return collector
 
 
 async def _started(stream: AsyncIterator[Any]) -> AsyncIterator[Any]:
