@@ -1,8 +1,8 @@
 """HTTP hardening as one pure ASGI middleware: security headers and request body limits.
 
-JSON and other bodies are held to ``max_body_bytes``; file uploads (multipart/form-data)
-to ``max_multipart_bytes``, and each upload route checks its own file limit; paths in
-``larger`` (file uploads) have an exact limit of their own.
+A request body is held to the limit of its path in ``limits`` (file uploads, imports:
+their file's limit plus room for the multipart framing; each of those routes also checks
+the file itself), and to ``max_body_bytes`` on every other path, whatever its type.
 
 Pure ASGI (not BaseHTTPMiddleware) so streamed answers pass through untouched.
 """
@@ -10,6 +10,7 @@ Pure ASGI (not BaseHTTPMiddleware) so streamed answers pass through untouched.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -52,13 +53,11 @@ class Hardening:
         self,
         app: ASGIApp,
         max_body_bytes: int = 256 * 1024,
-        max_multipart_bytes: int = 0,
-        larger: dict[str, int] | None = None,
+        limits: Mapping[str, int] | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
-        self.max_multipart_bytes = max(max_multipart_bytes, max_body_bytes)
-        self.larger = larger or {}  # paths (uploads) with an exact limit of their own
+        self.limits = dict(limits or {})  # exact paths with a body limit of their own
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -70,9 +69,7 @@ class Hardening:
         if scope.get("scheme") == "https":
             headers.append((b"strict-transport-security", b"max-age=31536000"))
 
-        limit = self.larger.get(path) or (
-            self.max_multipart_bytes if _is_multipart(scope) else self.max_body_bytes
-        )
+        limit = self.limits.get(path, self.max_body_bytes)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await self._too_large(send, headers, path, limit)
@@ -126,13 +123,6 @@ class Hardening:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-def _is_multipart(scope: dict[str, Any]) -> bool:
-    for name, value in scope.get("headers", []):
-        if name == b"content-type":
-            return value.lower().startswith(b"multipart/form-data")
-    return False
 
 
 def _content_length(scope: dict[str, Any]) -> int | None:

@@ -106,6 +106,7 @@ def content_response(file: StoredFile, data: bytes) -> Response:
 
 
 UPLOAD_SLACK = 64 * 1024  # room for the multipart framing around the file itself
+UPLOAD_PATH = "/api/files"  # the upload route's full path (its body limit is by path)
 
 
 @router.get("", response_model=FileList)
