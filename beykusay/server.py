@@ -45,18 +45,26 @@ def build_app() -> None:
     session_guard.install()  # after start(): it reads the database
 
 
+# Where each ui.upload element takes its files (nicegui/elements/upload.py); the only
+# one here is Settings → Import chats (pages/transfer.py).
+NICEGUI_UPLOAD = "/_nicegui/client/{client}/upload/{element}"
+
+
 def body_limits(settings: Settings, page_upload_url: str) -> dict[str, int]:
     """The paths whose bodies may be larger than MAX_BODY_BYTES, and by how much.
 
-    Uploads (the API's and the composer's) take MAX_UPLOAD_BYTES, imports
-    MAX_IMPORT_BYTES, each with room for the multipart framing; the routes check the
-    file itself. Every other path, whatever its content type, takes MAX_BODY_BYTES.
+    Uploads (the API's and the composer's) take MAX_UPLOAD_BYTES, imports (the API's
+    and the NiceGUI upload of Settings → Import chats) MAX_IMPORT_BYTES, each with room
+    for the multipart framing; the routes check the file itself. Every other path,
+    whatever its content type, takes MAX_BODY_BYTES.
     """
     uploads = settings.max_upload_bytes + UPLOAD_SLACK
+    imports = settings.max_import_bytes + IMPORT_SLACK
     return {
         UPLOAD_PATH: uploads,
         page_upload_url: uploads,
-        IMPORT_PATH: settings.max_import_bytes + IMPORT_SLACK,
+        IMPORT_PATH: imports,
+        NICEGUI_UPLOAD: imports,
     }
 
 

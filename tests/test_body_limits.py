@@ -10,7 +10,8 @@ from beykusay.api.files import UPLOAD_PATH, UPLOAD_SLACK
 from beykusay.api.router import build_api
 from beykusay.api.sharing import IMPORT_PATH, IMPORT_SLACK
 from beykusay.config import Settings
-from beykusay.server import body_limits
+from beykusay.hardening import Hardening
+from beykusay.server import NICEGUI_UPLOAD, body_limits
 
 BOUNDARY = "b0undary"
 
@@ -46,6 +47,25 @@ def test_uploads_and_imports_are_the_only_paths_with_larger_limits() -> None:
         UPLOAD_PATH: 5_000_000 + UPLOAD_SLACK,
         "/attachments": 5_000_000 + UPLOAD_SLACK,
         IMPORT_PATH: 9_000_000 + IMPORT_SLACK,
+        NICEGUI_UPLOAD: 9_000_000 + IMPORT_SLACK,
     }
     paths = build_api(max_body_bytes=1024).openapi()["paths"]
     assert "post" in paths[UPLOAD_PATH] and "post" in paths[IMPORT_PATH]
+
+
+def test_the_settings_import_upload_takes_the_import_limit(server: str) -> None:
+    """Settings → Import chats uploads through NiceGUI's own route, whose path carries the
+    page's ids: a 300 kB import there is not refused as too large (the route itself
+    answers, here 404 for a page that does not exist)."""
+    body, headers = multipart(300_000)
+    url = server + "/_nicegui/client/0f1e2d3c/upload/42"
+    assert httpx.post(url, content=body, headers=headers).status_code != 413
+
+
+def test_a_template_names_whole_segments_only() -> None:
+    """{...} in a limit's path stands for one non-empty segment, nothing more."""
+    hardening = Hardening(lambda *_: None, max_body_bytes=10, limits={NICEGUI_UPLOAD: 99})  # type: ignore[arg-type, return-value]
+    assert hardening.limit("/_nicegui/client/abc/upload/7") == 99
+    assert hardening.limit("/_nicegui/client/abc/upload/7/x") == 10
+    assert hardening.limit("/_nicegui/client//upload/7") == 10
+    assert hardening.limit("/_nicegui/client/a/b/upload/7") == 10
