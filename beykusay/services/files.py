@@ -221,6 +221,11 @@ def as_attachment(file: StoredFile) -> Attachment:
 
 
 def attachments_json(*, session: Session, message_ids: Sequence[int]) -> dict[int, list[dict]]:
+    """Which files each message carries, in order: what exports and share links list.
+
+    Each entry holds the file's metadata (``file_json``: at least ``name`` and ``kind``),
+    never its bytes; messages without files are absent.
+    """
     return {
         message_id: [file_json(f) for f in files]
         for message_id, files in files_of(session=session, message_ids=message_ids).items()
