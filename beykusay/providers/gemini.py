@@ -9,7 +9,7 @@ import contextlib
 import importlib
 import logging
 import random
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from google import genai
@@ -30,7 +30,7 @@ from .base import (
     Usage,
 )
 from .gemini_files import GeminiFiles, file_gone
-from .gemini_stream import Chunk, stream_chunks
+from .gemini_stream import Chunk, missing_internals, public_chunks, stream_chunks
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +158,16 @@ class GeminiProvider:
         )
         self._client = genai.Client(api_key=api_key, http_options=options)
         self._files = GeminiFiles(self._client, inline_bytes=inline_bytes)
+        self._read_stream: Callable[..., AsyncIterator[Any]] = stream_chunks
+        if missing := missing_internals(self._client):
+            log.warning(
+                "google-genai %s lacks %s (used to read Gemini's streams lightly): "
+                "reading them through its public generate_content_stream instead, "
+                "which costs more CPU per chunk. pyproject.toml names the tested versions.",
+                getattr(genai, "__version__", "?"),
+                ", ".join(missing),
+            )
+            self._read_stream = public_chunks
 
     async def aclose(self) -> None:
         """Close the SDK's HTTP sessions."""
@@ -292,16 +302,17 @@ class GeminiProvider:
 
     def _stream(
         self, model: str, contents: list[types.Content], config: types.GenerateContentConfig
-    ) -> AsyncIterator[Chunk]:
-        """The SDK's request for a streamed answer, its chunks read lightly (gemini_stream)."""
-        return stream_chunks(self._client, model=model, contents=contents, config=config)
+    ) -> AsyncIterator[Chunk | types.GenerateContentResponse]:
+        """The SDK's request for a streamed answer, its chunks read lightly (gemini_stream),
+        or through the SDK's public call when its internals are missing."""
+        return self._read_stream(self._client, model=model, contents=contents, config=config)
 
     async def _open_stream(
         self,
         request: GenerationRequest,
         config: types.GenerateContentConfig,
         queue: asyncio.Queue[Any],
-    ) -> AsyncIterator[Chunk]:
+    ) -> AsyncIterator[Chunk | types.GenerateContentResponse]:
         """Start the stream; the turns' files go with them (see gemini_files).
 
         When Gemini says an uploaded file is gone (expired early, deleted), the uploads
