@@ -19,6 +19,7 @@ yet waits for it and is dropped if it never comes.
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -90,7 +91,7 @@ def _get(obj: Any, name: str) -> Any:
 @dataclass(slots=True)
 class _Part:
     thought: bool
-    start: int  # byte offset of the part in the answer text (answer parts only)
+    start: int  # index of the part's first piece in the answer text (answer parts only)
 
 
 @dataclass(slots=True)
@@ -102,11 +103,75 @@ class _Support:
     sources: tuple[int, ...]
 
 
+def _utf8_length(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
+@dataclass(slots=True)
+class _AnswerText:
+    """The answer's text as the pieces it came in; offsets are worked out only when asked.
+
+    Adding a piece is an append; a byte offset is converted to code points by finding its
+    piece and decoding that piece alone, so neither costs the length of the whole answer.
+    """
+
+    pieces: list[str] = field(default_factory=list)
+    _byte_starts: list[int] = field(default_factory=list)  # of pieces[:len(...)]
+    _char_starts: list[int] = field(default_factory=list)
+    _bytes: int = 0  # UTF-8 length of the indexed pieces
+    _chars: int = 0
+
+    def add(self, text: str) -> None:
+        self.pieces.append(text)
+
+    def _index(self) -> None:
+        """Catch the offsets up with the pieces added since the last call."""
+        for piece in self.pieces[len(self._byte_starts) :]:
+            self._byte_starts.append(self._bytes)
+            self._char_starts.append(self._chars)
+            self._bytes += _utf8_length(piece)
+            self._chars += len(piece)
+
+    def byte_length(self) -> int:
+        self._index()
+        return self._bytes
+
+    def byte_start(self, piece: int) -> int:
+        """The byte offset of ``pieces[piece]`` (the end of the text for the next piece)."""
+        self._index()
+        return self._byte_starts[piece] if piece < len(self._byte_starts) else self._bytes
+
+    def char_offset(self, offset: int) -> int | None:
+        """A byte offset as code points; None outside the text or inside a character."""
+        self._index()
+        if offset == self._bytes:
+            return self._chars
+        if not 0 <= offset < self._bytes:
+            return None
+        i = bisect_right(self._byte_starts, offset) - 1
+        local, piece = offset - self._byte_starts[i], self.pieces[i]
+        if piece.isascii():
+            return self._char_starts[i] + local
+        data = piece.encode("utf-8")
+        if not is_boundary(data, local):
+            return None
+        return self._char_starts[i] + len(data[:local].decode("utf-8"))
+
+    def chars(self, start: int, end: int) -> str:
+        """The text's code points ``[start, end)``, joined from the pieces they lie in."""
+        self._index()
+        first = bisect_right(self._char_starts, start) - 1
+        last = bisect_right(self._char_starts, end - 1)
+        joined = "".join(self.pieces[first:last])
+        base = self._char_starts[first]
+        return joined[start - base : end - base]
+
+
 @dataclass
 class GroundingCollector:
     """Reads one answer's stream: its text parts and every ``grounding_metadata`` seen."""
 
-    _text: bytearray = field(default_factory=bytearray)
+    _text: _AnswerText = field(default_factory=_AnswerText)
     _parts: list[_Part] = field(default_factory=list)
     _urls: dict[str, int] = field(default_factory=dict)
     _sources: list[Source] = field(default_factory=list)
@@ -119,10 +184,10 @@ class GroundingCollector:
     def add_part(self, text: str, *, thought: bool = False) -> bool:
         """A text part of the answer, in order; True if it let waiting supports land."""
         if not self._parts or self._parts[-1].thought != thought:
-            self._parts.append(_Part(thought, len(self._text)))
+            self._parts.append(_Part(thought, len(self._text.pieces)))
         if thought or not text:
             return False
-        self._text += text.encode("utf-8")
+        self._text.add(text)
         if not self._waiting:
             return False
         waiting, self._waiting = self._waiting, []
@@ -171,17 +236,19 @@ class GroundingCollector:
         if support.part is not None:
             if not (0 <= support.part < len(self._parts)) or self._parts[support.part].thought:
                 return False
-            base = self._parts[support.part].start
+            base = self._text.byte_start(self._parts[support.part].start)
         start, end = base + support.start, base + support.end
-        if end > len(self._text):
+        if end > self._text.byte_length():
             self._waiting.append(support)  # its text is still on the way
             return False
-        span = char_span(bytes(self._text), start, end)
-        if span is None:
+        if not 0 <= start < end:
             return False
-        if support.text is not None and self._text[start:end].decode() != support.text:
+        first, last = self._text.char_offset(start), self._text.char_offset(end)
+        if first is None or last is None:
             return False
-        cited = self._citations.setdefault(span, [])
+        if support.text is not None and self._text.chars(first, last) != support.text:
+            return False
+        cited = self._citations.setdefault((first, last), [])
         new = [index for index in support.sources if index not in cited]
         cited.extend(new)
         return bool(new)

@@ -1,8 +1,9 @@
 """HTTP hardening as one pure ASGI middleware: security headers and request body limits.
 
-JSON and other bodies are held to ``max_body_bytes``; file uploads (multipart/form-data)
-to ``max_multipart_bytes``, and each upload route checks its own file limit; paths in
-``larger`` (file uploads) have an exact limit of their own.
+A request body is held to the limit of its path in ``limits`` (file uploads, imports:
+their file's limit plus room for the multipart framing; each of those routes also checks
+the file itself), and to ``max_body_bytes`` on every other path, whatever its type. A
+path in ``limits`` may name ``{segments}`` (NiceGUI's upload routes carry ids).
 
 Pure ASGI (not BaseHTTPMiddleware) so streamed answers pass through untouched.
 """
@@ -10,6 +11,8 @@ Pure ASGI (not BaseHTTPMiddleware) so streamed answers pass through untouched.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -52,13 +55,13 @@ class Hardening:
         self,
         app: ASGIApp,
         max_body_bytes: int = 256 * 1024,
-        max_multipart_bytes: int = 0,
-        larger: dict[str, int] | None = None,
+        limits: Mapping[str, int] | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
-        self.max_multipart_bytes = max(max_multipart_bytes, max_body_bytes)
-        self.larger = larger or {}  # paths (uploads) with an exact limit of their own
+        limits = limits or {}
+        self.limits = {path: n for path, n in limits.items() if "{" not in path}
+        self.templates = [(_template(path), n) for path, n in limits.items() if "{" in path]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -70,9 +73,7 @@ class Hardening:
         if scope.get("scheme") == "https":
             headers.append((b"strict-transport-security", b"max-age=31536000"))
 
-        limit = self.larger.get(path) or (
-            self.max_multipart_bytes if _is_multipart(scope) else self.max_body_bytes
-        )
+        limit = self.limit(path)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await self._too_large(send, headers, path, limit)
@@ -105,6 +106,15 @@ class Hardening:
             if not started:
                 await self._too_large(send, headers, path, limit)
 
+    def limit(self, path: str) -> int:
+        """The body limit of ``path``: its own, or ``max_body_bytes``."""
+        if (exact := self.limits.get(path)) is not None:
+            return exact
+        for pattern, limit in self.templates:
+            if pattern.fullmatch(path):
+                return limit
+        return self.max_body_bytes
+
     async def _too_large(
         self, send: Send, headers: list[tuple[bytes, bytes]], path: str, limit: int
     ) -> None:
@@ -128,11 +138,10 @@ class Hardening:
         await send({"type": "http.response.body", "body": body})
 
 
-def _is_multipart(scope: dict[str, Any]) -> bool:
-    for name, value in scope.get("headers", []):
-        if name == b"content-type":
-            return value.lower().startswith(b"multipart/form-data")
-    return False
+def _template(path: str) -> re.Pattern[str]:
+    """``/a/{id}/b`` as a pattern: each ``{...}`` one non-empty path segment."""
+    pieces = re.split(r"\{[^/{}]*\}", path)
+    return re.compile("[^/]+".join(re.escape(piece) for piece in pieces))
 
 
 def _content_length(scope: dict[str, Any]) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from beykusay import i18n_team
+from beykusay import i18n_files, i18n_team
 
 LANGUAGES: Final = ("en", "ru")
 DEFAULT: Final = "en"
@@ -296,6 +296,8 @@ RU: dict[str, str] = {
 
 EN.update(i18n_team.EN)  # the team pages' words live in a module of their own
 RU.update(i18n_team.RU)
+EN.update(i18n_files.EN)  # and why a file was refused
+RU.update(i18n_files.RU)
 
 STRINGS: Final[dict[str, dict[str, str]]] = {"en": EN, "ru": RU}
 LANGUAGE_NAMES: Final = {"en": "English", "ru": "Русский"}

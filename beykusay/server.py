@@ -12,8 +12,9 @@ from types import FrameType
 from nicegui import app, ui
 
 from beykusay.api.fastlane import route_api_past_pages
-from beykusay.api.files import UPLOAD_SLACK
+from beykusay.api.files import UPLOAD_PATH, UPLOAD_SLACK
 from beykusay.api.router import build_api
+from beykusay.api.sharing import IMPORT_PATH, IMPORT_SLACK
 from beykusay.app import start, stop
 from beykusay.catalog import MODELS
 from beykusay.config import Settings, StartupError, get_settings
@@ -31,22 +32,40 @@ def build_app() -> None:
     from pages.share import NoIndex
 
     settings = get_settings()
-    uploads = settings.max_upload_bytes + UPLOAD_SLACK
-    limits = {
-        "max_body_bytes": settings.max_body_bytes,
-        # an import's file plus its multipart envelope; the import route checks the file
-        "max_multipart_bytes": settings.max_import_bytes + 64 * 1024,
-    }
-    route_api_past_pages(app, build_api(**limits, upload_body_bytes=uploads))
+    limits = body_limits(settings, attachments.UPLOAD_URL)
+    route_api_past_pages(app, build_api(max_body_bytes=settings.max_body_bytes, body_limits=limits))
     app.include_router(attachments.router)  # the page's uploads, on the login session
     app.add_middleware(AuthMiddleware)
     app.add_middleware(NoIndex)
     # Added last, so it wraps everything: every response gets the headers, even redirects.
-    app.add_middleware(Hardening, **limits, larger={attachments.UPLOAD_URL: uploads})
+    app.add_middleware(Hardening, max_body_bytes=settings.max_body_bytes, limits=limits)
     assets.install()
     app.on_startup(start)
     app.on_shutdown(stop)
     session_guard.install()  # after start(): it reads the database
+
+
+# Where each ui.upload element takes its files (nicegui/elements/upload.py); the only
+# one here is Settings → Import chats (pages/transfer.py).
+NICEGUI_UPLOAD = "/_nicegui/client/{client}/upload/{element}"
+
+
+def body_limits(settings: Settings, page_upload_url: str) -> dict[str, int]:
+    """The paths whose bodies may be larger than MAX_BODY_BYTES, and by how much.
+
+    Uploads (the API's and the composer's) take MAX_UPLOAD_BYTES, imports (the API's
+    and the NiceGUI upload of Settings → Import chats) MAX_IMPORT_BYTES, each with room
+    for the multipart framing; the routes check the file itself. Every other path,
+    whatever its content type, takes MAX_BODY_BYTES.
+    """
+    uploads = settings.max_upload_bytes + UPLOAD_SLACK
+    imports = settings.max_import_bytes + IMPORT_SLACK
+    return {
+        UPLOAD_PATH: uploads,
+        page_upload_url: uploads,
+        IMPORT_PATH: imports,
+        NICEGUI_UPLOAD: imports,
+    }
 
 
 def preflight(settings: Settings) -> None:

@@ -21,6 +21,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from nicegui import ui
 
+from beykusay import i18n
 from beykusay.api.files import content_response, receive_file
 from beykusay.db import in_session
 from beykusay.services import files
@@ -48,7 +49,6 @@ LABELS = {
         "remove": "Remove",
         "deleted": "deleted",
         "failed": "Upload failed. Please try again.",
-        "too_large": "The file is too large: at most {mib} MiB.",
         "open": "Open the full image",
         "download": "Download",
     },
@@ -57,7 +57,6 @@ LABELS = {
         "remove": "Убрать",
         "deleted": "удалён",
         "failed": "Не удалось загрузить файл. Попробуйте ещё раз.",
-        "too_large": "Файл слишком большой: не больше {mib} МиБ.",
         "open": "Открыть изображение целиком",
         "download": "Скачать",
     },
@@ -66,6 +65,33 @@ LABELS = {
 
 def label(viewer: Viewer, key: str, **values: Any) -> str:
     return LABELS.get(viewer.lang, LABELS["en"])[key].format(**values)
+
+
+def refusal_text(viewer: Viewer, args: dict[str, Any], limit: int) -> str:
+    """Why the composer's chip failed, in the viewer's language.
+
+    The page's upload route answers a refusal's ``reason`` and ``values`` beside the
+    English ``detail`` (beykusay.i18n_files has the words); a reason without words,
+    or values that do not fit them, show the general failure instead.
+    """
+    reason, values = args.get("reason"), args.get("values")
+    if reason is None and args.get("status") == 413:
+        reason = "too_large"
+    key = f"file_refused_{reason}"
+    if isinstance(reason, str) and key in i18n.EN:
+        shown = {
+            name: f"{value:,}" if isinstance(value, int) else str(value)
+            for name, value in (values.items() if isinstance(values, dict) else ())
+            if isinstance(name, str) and isinstance(value, str | int | float)
+        }
+        shown["accepted"] = viewer.t("file_accepted")
+        if reason == "too_large":
+            shown["mib"] = f"{limit / 1024 / 1024:g}"
+        try:
+            return viewer.t(key, **shown)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return label(viewer, "failed")
 
 
 def human_size(size: int) -> str:
@@ -97,7 +123,8 @@ async def upload_from_page(request: Request) -> Response:
     try:
         file = await receive_file(request, user_id, get_state().settings)
     except ServiceError as exc:
-        return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+        refused = {"reason": getattr(exc, "reason", None), "values": getattr(exc, "values", {})}
+        return JSONResponse({"detail": exc.message, **refused}, status_code=exc.status_code)
     return JSONResponse(files.file_json(file), status_code=201)
 
 
@@ -148,7 +175,6 @@ class AttachmentTray:
             "url": UPLOAD_URL,
             "maxBytes": self.limit,
             "accept": PICKER_ACCEPT,
-            "tooLarge": label(viewer, "too_large", mib=f"{self.limit / 1024 / 1024:g}"),
         }
         # json.dumps: the options are a JavaScript literal, never code.
         ui.add_body_html(
@@ -194,10 +220,7 @@ class AttachmentTray:
         elif state == "failed":
             chip.failed = True
             chip.progress.set_visibility(False)
-            detail = args.get("detail")
-            chip.note.set_text(
-                detail if isinstance(detail, str) and detail else label(self.viewer, "failed")
-            )
+            chip.note.set_text(refusal_text(self.viewer, args, self.limit))
             chip.root.classes("bk-chip-failed")
             chip.note.mark("attachment-error")
         self.on_busy(self.uploading)

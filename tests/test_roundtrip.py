@@ -193,8 +193,8 @@ def test_exports_and_shares_list_attachments_by_name_only(
         def listed(*, session: object, message_ids: list[int]) -> dict[int, list[dict]]:
             return {first: files} if first in message_ids else {}
 
-        monkeypatch.setattr(export, "attachments_of", listed)
-        monkeypatch.setattr(sharing, "attachments_of", listed)
+        monkeypatch.setattr(export, "attachments_json", listed)
+        monkeypatch.setattr(sharing, "attachments_json", listed)
         assert "Attachments: `отчёт.pdf`" in export.export_markdown(session=session, chat=chat)
         exported = json.loads(export.export_json(session=session, chat=chat))
         assert exported["chats"][0]["messages"][0]["attachments"] == files

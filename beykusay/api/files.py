@@ -14,11 +14,10 @@ from beykusay.config import Settings
 from beykusay.db import in_session
 from beykusay.files.models import StoredFile
 from beykusay.files.sniff import ACCEPTED
-from beykusay.files.upload import read_upload, too_large_message
+from beykusay.files.upload import read_upload, too_large_refusal
 from beykusay.models import MAX_ID
 from beykusay.schemas import FileList, FileOut
 from beykusay.services import files
-from beykusay.services.files import FileRefused
 
 router = APIRouter(prefix="/files", tags=["files"], responses=AUTH)
 FileId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -79,7 +78,7 @@ async def receive_file(request: Request, user_id: int, settings: Settings) -> St
     limit = settings.max_upload_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + UPLOAD_SLACK:
-        raise FileRefused(too_large_message(limit), 413)
+        raise too_large_refusal(limit)
     upload = await read_upload(
         request.headers.get("content-type", ""),
         request.stream(),
@@ -106,6 +105,7 @@ def content_response(file: StoredFile, data: bytes) -> Response:
 
 
 UPLOAD_SLACK = 64 * 1024  # room for the multipart framing around the file itself
+UPLOAD_PATH = "/api/files"  # the upload route's full path (its body limit is by path)
 
 
 @router.get("", response_model=FileList)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -33,9 +35,7 @@ async def validation_error_handler(_request: Request, exc: Exception) -> JSONRes
     return JSONResponse({"detail": errors}, status_code=422)
 
 
-def build_api(
-    *, max_body_bytes: int, max_multipart_bytes: int = 0, upload_body_bytes: int | None = None
-) -> FastAPI:
+def build_api(*, max_body_bytes: int, body_limits: Mapping[str, int] | None = None) -> FastAPI:
     """The REST API as an app of its own, with its docs at /docs and /openapi.json."""
     api = FastAPI(
         title="BeykuSay API",
@@ -47,13 +47,6 @@ def build_api(
     api.include_router(v1.router)
     api.add_exception_handler(ServiceError, service_error_handler)
     api.add_exception_handler(RequestValidationError, validation_error_handler)
-    # Uploads have a limit of their own (MAX_UPLOAD_BYTES and the multipart framing);
-    # other multipart bodies (imports) the larger multipart limit.
-    uploads = {"/api/files": upload_body_bytes} if upload_body_bytes else {}
-    api.add_middleware(
-        Hardening,
-        max_body_bytes=max_body_bytes,
-        max_multipart_bytes=max_multipart_bytes,
-        larger=uploads,
-    )
+    # Uploads and imports have limits of their own (see beykusay.server.body_limits).
+    api.add_middleware(Hardening, max_body_bytes=max_body_bytes, limits=body_limits)
     return api

@@ -18,6 +18,8 @@ from beykusay.services import export, importer, sharing
 from beykusay.services.sharing import ShareLink
 
 router = APIRouter(tags=["sharing"])
+IMPORT_PATH = "/api/import"  # the import route's full path (its body limit is by path)
+IMPORT_SLACK = 64 * 1024  # room for the multipart framing around the imported file
 
 Token = Annotated[str, Path(min_length=1, max_length=200)]
 GONE = {404: error("No such share, or it was stopped")}

@@ -12,6 +12,7 @@ import io
 import re
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 ACCEPTED = (
     "images (PNG, JPEG, WebP, GIF), PDF, audio (MP3, WAV, OGG/Opus, FLAC) "
@@ -22,12 +23,20 @@ _MARKUP = re.compile(rb"^\s*(<\?xml|<!doctype|<html|<svg|<script|<!--|<head|<bod
 
 
 class Refused(Exception):
-    """A file this server does not take; ``status`` is the HTTP answer (415 or 413)."""
+    """A file this server does not take; ``status`` is the HTTP answer (415 or 413).
 
-    def __init__(self, message: str, status: int = 415) -> None:
+    ``reason`` and ``values`` say the same as ``message`` for pages that show it in the
+    reader's language (beykusay.i18n_files).
+    """
+
+    def __init__(
+        self, message: str, status: int = 415, *, reason: str, values: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.reason = reason
+        self.values = values or {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +79,10 @@ def _text(data: bytes | bytearray | memoryview) -> FileType | None:
     except UnicodeDecodeError:
         return None
     if _MARKUP.match(bytes(data[:1024]).lstrip(b"\xef\xbb\xbf")):
-        raise Refused(f"HTML, SVG and XML markup files are not accepted. Accepted: {ACCEPTED}.")
+        raise Refused(
+            f"HTML, SVG and XML markup files are not accepted. Accepted: {ACCEPTED}.",
+            reason="markup",
+        )
     return FileType("text/plain", "text")
 
 
@@ -87,18 +99,29 @@ def _check_image(data: bytes | bytearray | memoryview, mime_type: str) -> None:
                         f"The image is {width} x {height} pixels; at most "
                         f"{MAX_IMAGE_PIXELS:,} pixels are accepted.",
                         status=413,
+                        reason="image_pixels",
+                        values={"width": width, "height": height, "max": MAX_IMAGE_PIXELS},
                     )
                 if Image.MIME.get(image.format or "") != mime_type:
-                    raise Refused(f"The file is not a valid image. Accepted: {ACCEPTED}.")
+                    raise Refused(
+                        f"The file is not a valid image. Accepted: {ACCEPTED}.",
+                        reason="not_an_image",
+                    )
                 image.verify()
     except Refused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise Refused(
-            f"The image has too many pixels (at most {MAX_IMAGE_PIXELS:,}).", status=413
+            f"The image has too many pixels (at most {MAX_IMAGE_PIXELS:,}).",
+            status=413,
+            reason="image_bomb",
+            values={"max": MAX_IMAGE_PIXELS},
         ) from None
     except Exception:
-        raise Refused(f"The image could not be read (damaged?). Accepted: {ACCEPTED}.") from None
+        raise Refused(
+            f"The image could not be read (damaged?). Accepted: {ACCEPTED}.",
+            reason="image_damaged",
+        ) from None
 
 
 def sniff(data: bytes | bytearray | memoryview) -> FileType:
@@ -107,7 +130,7 @@ def sniff(data: bytes | bytearray | memoryview) -> FileType:
     if found is None:
         found = _text(data)
     if found is None:
-        raise Refused(f"This type of file is not accepted. Accepted: {ACCEPTED}.")
+        raise Refused(f"This type of file is not accepted. Accepted: {ACCEPTED}.", reason="type")
     if found.kind == "image":
         _check_image(data, found.mime_type)
     return found

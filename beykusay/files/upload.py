@@ -70,7 +70,9 @@ async def read_upload(
     mime, options = parse_options_header(content_type)
     boundary = options.get(b"boundary")
     if mime != b"multipart/form-data" or not boundary:
-        raise FileRefused("Send the file as multipart/form-data in a part named 'file'.", 422)
+        raise FileRefused(
+            "Send the file as multipart/form-data in a part named 'file'.", 422, reason="form"
+        )
     upload = Upload()
     found = False
     current = _Part()
@@ -137,14 +139,23 @@ async def read_upload(
     except Exception as exc:  # a malformed body
         if isinstance(exc, FileRefused):
             raise
-        raise FileRefused("The multipart body could not be read.", 422) from None
+        raise FileRefused("The multipart body could not be read.", 422, reason="form") from None
     if too_large:
-        raise FileRefused(too_large_message(limit), 413)
+        raise too_large_refusal(limit)
     if not found:
-        raise FileRefused("No file: send it in a multipart part named 'file'.", 422)
+        raise FileRefused("No file: send it in a multipart part named 'file'.", 422, reason="form")
     upload.data = buffer.done()
     return upload
 
 
 def too_large_message(limit: int) -> str:
     return f"The file is too large: at most {limit / 1024 / 1024:g} MiB ({limit:,} bytes)."
+
+
+def too_large_refusal(limit: int) -> FileRefused:
+    return FileRefused(
+        too_large_message(limit),
+        413,
+        reason="too_large",
+        values={"mib": f"{limit / 1024 / 1024:g}", "bytes": limit},
+    )

@@ -9,7 +9,7 @@ import contextlib
 import importlib
 import logging
 import random
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from google import genai
@@ -30,7 +30,7 @@ from .base import (
     Usage,
 )
 from .gemini_files import GeminiFiles, file_gone
-from .gemini_stream import Chunk, stream_chunks
+from .gemini_stream import Chunk, missing_internals, public_chunks, stream_chunks
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +158,16 @@ class GeminiProvider:
         )
         self._client = genai.Client(api_key=api_key, http_options=options)
         self._files = GeminiFiles(self._client, inline_bytes=inline_bytes)
+        self._read_stream: Callable[..., AsyncIterator[Any]] = stream_chunks
+        if missing := missing_internals(self._client):
+            log.warning(
+                "google-genai %s lacks %s (used to read Gemini's streams lightly): "
+                "reading them through its public generate_content_stream instead, "
+                "which costs more CPU per chunk. pyproject.toml names the tested versions.",
+                getattr(genai, "__version__", "?"),
+                ", ".join(missing),
+            )
+            self._read_stream = public_chunks
 
     async def aclose(self) -> None:
         """Close the SDK's HTTP sessions."""
@@ -190,7 +200,10 @@ class GeminiProvider:
         signature: str | None = None
         finish: str | None = None
         usage: Usage | None = None
-        grounding = GroundingCollector()
+        # Only web search brings grounding metadata: without it no collector is made (the
+        # parts are kept as they came, in case metadata comes anyway, and read then).
+        grounding = GroundingCollector() if request.web_search else None
+        seen: list[tuple[str, bool]] = []
         stall: float | None = self._stall_timeout
         try:
             while True:
@@ -213,10 +226,19 @@ class GeminiProvider:
                     if part.thought_signature:
                         signature = encode_signature(part.thought_signature)
                     if part.text:
-                        landed = grounding.add_part(part.text, thought=bool(part.thought)) or landed
+                        if grounding is not None:
+                            landed = (
+                                grounding.add_part(part.text, thought=bool(part.thought)) or landed
+                            )
+                        else:
+                            seen.append((part.text, bool(part.thought)))
                         yield Thought(part.text) if part.thought else AnswerText(part.text)
                 metadata = candidate.grounding_metadata if candidate else None
-                if (metadata is not None and grounding.add_metadata(metadata)) or landed:
+                if metadata is not None and grounding is None:
+                    grounding = _collector(seen)
+                if grounding is not None and (
+                    (metadata is not None and grounding.add_metadata(metadata)) or landed
+                ):
                     yield grounding.result()
                 if candidate is not None and candidate.finish_reason is not None:
                     finish = _name(candidate.finish_reason)
@@ -280,16 +302,17 @@ class GeminiProvider:
 
     def _stream(
         self, model: str, contents: list[types.Content], config: types.GenerateContentConfig
-    ) -> AsyncIterator[Chunk]:
-        """The SDK's request for a streamed answer, its chunks read lightly (gemini_stream)."""
-        return stream_chunks(self._client, model=model, contents=contents, config=config)
+    ) -> AsyncIterator[Chunk | types.GenerateContentResponse]:
+        """The SDK's request for a streamed answer, its chunks read lightly (gemini_stream),
+        or through the SDK's public call when its internals are missing."""
+        return self._read_stream(self._client, model=model, contents=contents, config=config)
 
     async def _open_stream(
         self,
         request: GenerationRequest,
         config: types.GenerateContentConfig,
         queue: asyncio.Queue[Any],
-    ) -> AsyncIterator[Chunk]:
+    ) -> AsyncIterator[Chunk | types.GenerateContentResponse]:
         """Start the stream; the turns' files go with them (see gemini_files).
 
         When Gemini says an uploaded file is gone (expired early, deleted), the uploads
@@ -322,6 +345,15 @@ class GeminiProvider:
             if not file_gone(exc):
                 raise
             raise ProviderError(FILE_REFUSED, code="bad_request") from None
+
+
+def _collector(parts: list[tuple[str, bool]]) -> GroundingCollector:
+    """A grounding collector that has read the answer's text parts so far."""
+    collector = GroundingCollector()
+    for text, thought in parts:
+        collector.add_part(text, thought=thought)
+    parts.clear()
+    return collector
 
 
 async def _started(stream: AsyncIterator[Any]) -> AsyncIterator[Any]:

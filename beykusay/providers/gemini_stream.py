@@ -18,6 +18,12 @@ refused with ``MalformedChunk``.
 Not done here (the provider asks for none of it): automatic function calling, MCP
 tools, and following ``CONTINUATION`` tokens; a ``CONTINUATION`` finish is reported
 as it came.
+
+The SDK functions used here are private, so google-genai is pinned to the minor
+version the suite ran on, and ``missing_internals`` checks for them when the provider
+is built: a google-genai without them is read through ``public_chunks``, the SDK's
+public ``generate_content_stream`` (its full response models, whose fields have the
+same names), with a warning.
 """
 
 from __future__ import annotations
@@ -31,8 +37,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from google import genai
-from google.genai import _common, types
-from google.genai import models as sdk_models
+from google.genai import types
+
+try:  # private modules: their absence is reported by missing_internals, not at import
+    from google.genai import _common
+    from google.genai import models as sdk_models
+except ImportError:  # pragma: no cover - no such google-genai has been released
+    _common = sdk_models = None  # type: ignore[assignment]
 
 
 class MalformedChunk(ValueError):
@@ -177,3 +188,44 @@ async def stream_chunks(
     responses = await api.async_request_streamed("post", path, request, http_options)
     async for response in responses:  # APIError for an error event, as for the SDK
         yield parse_chunk(json.loads(response.body) if response.body else {})
+
+
+# The private names stream_chunks uses, module by module (client ones checked apart).
+_INTERNALS = (
+    ("types", ("_GenerateContentParameters",)),
+    ("models", ("_GenerateContentParameters_to_mldev",)),
+    ("_common", ("encode_unserializable_types", "convert_to_dict")),
+)
+_CLIENT_INTERNALS = ("vertexai", "async_request_streamed")
+
+
+def missing_internals(client: genai.Client) -> list[str]:
+    """The private google-genai names ``stream_chunks`` needs that this SDK lacks."""
+    modules = {"types": types, "models": sdk_models, "_common": _common}
+    missing = [
+        f"google.genai.{module}.{name}"
+        for module, names in _INTERNALS
+        for name in names
+        if modules[module] is None or not hasattr(modules[module], name)
+    ]
+    api = getattr(client.aio, "_api_client", None)
+    if api is None:
+        missing.append("AsyncClient._api_client")
+    else:
+        missing += [f"BaseApiClient.{name}" for name in _CLIENT_INTERNALS if not hasattr(api, name)]
+    return missing
+
+
+async def public_chunks(
+    client: genai.Client,
+    *,
+    model: str,
+    contents: list[types.Content],
+    config: types.GenerateContentConfig,
+) -> AsyncIterator[types.GenerateContentResponse]:
+    """The SDK's public ``generate_content_stream``: slower per chunk, but always there."""
+    stream = await client.aio.models.generate_content_stream(
+        model=model, contents=contents, config=config
+    )
+    async for response in stream:
+        yield response

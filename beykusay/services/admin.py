@@ -231,19 +231,25 @@ def chat_ids_of(*, session: Session, actor_id: int, user_id: int) -> list[int]:
 
 
 def delete_user(*, session: Session, actor_id: int, user_id: int) -> None:
-    """The user with every chat, message, key and day of usage (files go by cascade)."""
+    """The user with every chat, message, key and day of usage (files go by cascade).
+
+    One transaction: should any step fail, nothing of the user is deleted.
+    """
     hold_write_lock(session)
-    actor = require_admin(session, actor_id)
-    target = _target(session, user_id)
-    _keeps_an_admin(session, target, "deleted", "deleted")
-    username = target.username
-    for chat in session.exec(select(Chat).where(Chat.user_id == user_id)).all():
-        chats.delete_chat(session=session, chat=chat)
-    hold_write_lock(session)
-    session.exec(delete(ApiKey).where(col(ApiKey.user_id) == user_id))
-    session.exec(delete(UsageDay).where(col(UsageDay.user_id) == user_id))
-    session.delete(target)
-    session.commit()
+    try:
+        actor = require_admin(session, actor_id)
+        target = _target(session, user_id)
+        _keeps_an_admin(session, target, "deleted", "deleted")
+        username = target.username
+        for chat in session.exec(select(Chat).where(Chat.user_id == user_id)).all():
+            chats.remove_chat(session=session, chat=chat)
+        session.exec(delete(ApiKey).where(col(ApiKey.user_id) == user_id))
+        session.exec(delete(UsageDay).where(col(UsageDay.user_id) == user_id))
+        session.delete(target)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     log.info("admin %s deleted user %s (id %s)", actor.username, username, user_id)
 
 

@@ -104,6 +104,12 @@ def update_chat(
 
 def delete_chat(*, session: Session, chat: Chat) -> None:
     """The chat and every version of every message in it."""
+    remove_chat(session=session, chat=chat)
+    session.commit()
+
+
+def remove_chat(*, session: Session, chat: Chat) -> None:
+    """delete_chat within the caller's transaction: flushed, not committed."""
     # Step by step rather than by cascades alone: SQLite may run without foreign keys
     # elsewhere. The leaf goes first (it points into the messages), then all messages in
     # one statement (parents and children together), then the chat.
@@ -113,4 +119,4 @@ def delete_chat(*, session: Session, chat: Chat) -> None:
     files.forget_chat(session=session, chat_id=chat.id or 0)
     session.exec(delete(Message).where(col(Message.chat_id) == chat.id))
     session.delete(chat)
-    session.commit()
+    session.flush()

@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 
 from beykusay.db import new_session, utcnow
 from beykusay.models import Chat, Message
-from beykusay.services.attachment_list import attachments_of
 from beykusay.services.beykusay_format import FORMAT, VERSION
+from beykusay.services.files import attachments_json
 from beykusay.services.sharing import path_messages
 
 MESSAGE_FIELDS = (
@@ -41,7 +41,7 @@ def chat_json(*, session: Session, chat: Chat) -> dict[str, Any]:
     rows = session.exec(
         select(Message).where(Message.chat_id == chat.id).order_by(col(Message.id))
     ).all()
-    files = attachments_of(session=session, message_ids=[m.id or 0 for m in rows])
+    files = attachments_json(session=session, message_ids=[m.id or 0 for m in rows])
     return {
         "title": chat.title,
         "model": chat.model,
@@ -100,7 +100,7 @@ def export_markdown(*, session: Session, chat: Chat) -> str:
     """The current path as a Markdown document that reads well on its own."""
     assert chat.id is not None
     messages = path_messages(session=session, chat_id=chat.id)
-    files = attachments_of(session=session, message_ids=[m.id or 0 for m in messages])
+    files = attachments_json(session=session, message_ids=[m.id or 0 for m in messages])
     lines = [f"# {_one_line(chat.title)}", "", f"*{chat.model} · {_day(chat.created_at)}*", ""]
     for message in messages:
         who = "You" if message.role == "user" else f"Assistant ({message.model or chat.model})"

@@ -22,11 +22,24 @@ FILE_FIELDS = ("id", "name", "mime_type", "kind", "size", "sha256", "created_at"
 
 
 class FileRefused(ServiceError):
-    """An upload this server does not take: 415 (type), 413 (size, quota) or 422 (empty)."""
+    """An upload this server does not take: 415 (type), 413 (size, quota) or 422 (empty).
 
-    def __init__(self, message: str, status: int = 415) -> None:
+    ``reason`` and ``values`` say the same as ``message`` for pages that show it in the
+    reader's language (beykusay.i18n_files); the API answers ``message`` as it is.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        status: int = 415,
+        *,
+        reason: str,
+        values: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status_code = status
+        self.reason = reason
+        self.values = values or {}
 
 
 def file_json(file: StoredFile) -> dict[str, Any]:
@@ -74,16 +87,18 @@ def save_upload(
     """Keep an uploaded file; raises FileRefused and then writes nothing."""
     store = store or get_store()
     if not data:
-        raise FileRefused("The file is empty.", status=422)
+        raise FileRefused("The file is empty.", status=422, reason="empty")
     try:
         found = sniff(data)
     except Refused as exc:
-        raise FileRefused(exc.message, exc.status) from None
+        raise FileRefused(exc.message, exc.status, reason=exc.reason, values=exc.values) from None
     shown_name = clean_name(name)
     if _contradicts(shown_name, claimed_type, found.kind, found.mime_type):
         raise FileRefused(
             f"The file's contents ({found.mime_type}) do not match its name or declared "
             f"type. Accepted: {ACCEPTED}.",
+            reason="mismatch",
+            values={"mime_type": found.mime_type},
         )
     sha256 = hashlib.sha256(data).hexdigest()
     known = session.exec(
@@ -94,6 +109,8 @@ def save_upload(
             f"Your storage is full: this file would take you past your {quota:,} bytes. "
             "Delete some files and try again.",
             status=413,
+            reason="quota",
+            values={"quota": quota},
         )
     blob_id = store.put(session, user_id=user_id, sha256=sha256, data=data)
     file = StoredFile(
@@ -221,6 +238,11 @@ def as_attachment(file: StoredFile) -> Attachment:
 
 
 def attachments_json(*, session: Session, message_ids: Sequence[int]) -> dict[int, list[dict]]:
+    """Which files each message carries, in order: what exports and share links list.
+
+    Each entry holds the file's metadata (``file_json``: at least ``name`` and ``kind``),
+    never its bytes; messages without files are absent.
+    """
     return {
         message_id: [file_json(f) for f in files]
         for message_id, files in files_of(session=session, message_ids=message_ids).items()

@@ -23,9 +23,9 @@ from sqlmodel import Session, col, select
 from beykusay.db import utcnow
 from beykusay.models import Chat, Message, Share, User
 from beykusay.services import tree
-from beykusay.services.attachment_list import attachments_of
 from beykusay.services.chat_builder import ImportedChat, ImportedMessage, add_chat
 from beykusay.services.errors import NotFound
+from beykusay.services.files import attachments_json
 
 NONCE_BYTES = 32
 SHARE_GONE = "This shared chat does not exist or is no longer shared"
@@ -60,7 +60,7 @@ def snapshot_of(*, session: Session, chat: Chat) -> dict[str, Any]:
     """What a share shows: no ids, no user names, no file contents."""
     assert chat.id is not None
     messages = path_messages(session=session, chat_id=chat.id)
-    files = attachments_of(session=session, message_ids=[m.id or 0 for m in messages])
+    files = attachments_json(session=session, message_ids=[m.id or 0 for m in messages])
     return {
         "title": chat.title,
         "model": chat.model,

@@ -64,7 +64,7 @@
       const name = file.name || "pasted.png";
       report({ key, state: "start", name, size: file.size });
       if (file.size > opts.maxBytes) {
-        report({ key, state: "failed", detail: opts.tooLarge });
+        report({ key, state: "failed", reason: "too_large" }); // worded by the server
         return;
       }
       const form = new FormData();
@@ -90,11 +90,13 @@
         }
         if (xhr.status === 201 && body) report({ key, state: "done", file: body });
         else {
-          const detail = body && typeof body.detail === "string" ? body.detail : null;
-          report({ key, state: "failed", detail, status: xhr.status });
+          // the reason and its values: the server words them in the reader's language
+          const reason = body && typeof body.reason === "string" ? body.reason : null;
+          const values = body && body.values && typeof body.values === "object" ? body.values : {};
+          report({ key, state: "failed", reason, values, status: xhr.status });
         }
       };
-      xhr.onerror = () => report({ key, state: "failed", detail: null, status: 0 });
+      xhr.onerror = () => report({ key, state: "failed", reason: null, status: 0 });
       xhr.send(form);
     }
   };

@@ -133,3 +133,19 @@ def test_paste_attaches_and_a_refused_file_says_why_keeping_the_text(
         "I received 1 image and 1 text file: pasted.png, ", timeout=30_000
     )
     expect(page.locator(".bk-message-files a.bk-file-link")).to_contain_text("notes.txt")
+
+
+def test_a_refused_file_says_why_in_russian_on_the_russian_ui(page: Page, server: Server) -> None:
+    """A reader whose browser asks for Russian drops an SVG and a file over the upload
+    limit: both chips say why in Russian (before: the server's English sentence)."""
+    register(page, server, "russian")
+    page.context.set_extra_http_headers({"Accept-Language": "ru-RU,ru;q=0.9"})
+    page.reload()
+    page.locator("textarea").wait_for()
+    drop(page, [("logo.svg", SVG, "image/svg+xml")])
+    error = page.locator(".bk-chip-failed .bk-chip-note")
+    expect(error).to_contain_text("не принимаются")
+    expect(error).not_to_contain_text("Accepted")
+    page.evaluate("window.bkAttachOptions.maxBytes = 10")  # the browser's own size check
+    drop(page, [("big.txt", b"more than ten bytes", "text/plain")])
+    expect(error.last).to_contain_text("Файл слишком большой")
