@@ -4,7 +4,9 @@ to send before the page's HTML (which carries every element) is made."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
+import weakref
 from unittest import mock
 
 from nicegui import core, ui
@@ -73,3 +75,24 @@ async def test_building_a_chat_page_queues_no_updates(user: User, register: Regi
     assert built < 10, built
     assert label.id in queued[built:]
     assert label.id in client.outbox.updates
+
+
+async def test_a_removed_element_is_freed_without_the_garbage_collector(user: User) -> None:
+    """A removed element's classes, style and props go as soon as it does (each held its
+    own change handler: a cycle that only a full collection, a pause for every stream on
+    the instance, would find); a deleted page lets go of its handlers too."""
+    client = await user.open("/login")
+    gc.collect()
+    gc.disable()
+    try:
+        with client:
+            label = ui.label("short-lived").classes("a").style("color: red")
+        collections = [weakref.ref(c) for c in (label._classes, label._style, label._props)]
+        label.delete()
+        del label
+        assert [ref() for ref in collections] == [None, None, None]
+    finally:
+        gc.enable()
+    client.on_delete(lambda: None)
+    client.delete()
+    assert client.delete_handlers == client.connect_handlers == client.disconnect_handlers == []
