@@ -3,9 +3,9 @@
 ``Client.build_response`` puts every element of the page, as JSON, into the HTML with
 ``str.translate(HTML_ESCAPE_TABLE)`` (``&<>`$`` become entities). ``translate`` with
 replacements longer than one character goes through a dictionary for every character:
-about 20 ms for a chat page of long answers (the answers' HTML is most of that JSON), in
-one piece on the event loop that every stream on the instance shares. Five
-``str.replace`` calls give the same string in about a tenth of that.
+11 ms for the 150 KB of 15 long answers' HTML (most of a chat page's JSON), in one piece
+on the event loop that every stream on the instance shares. Five ``str.replace`` calls
+give the same string in 1 ms.
 
 NiceGUI's ``client`` module gets a ``json`` whose ``dumps`` returns that JSON as a string
 whose ``translate`` of that one table does so; any other table goes to ``str.translate``.
