@@ -74,14 +74,26 @@ def preflight(settings: Settings) -> None:
     check_prompt_files(settings.prompts_dir, MODELS)
 
 
+# Full collections after this many collections of the middle generation (CPython's
+# default is 10). Frozen start-up objects do not count as long-lived, so with the default
+# a full collection came whenever a quarter as many objects as the rest of the heap had
+# lived a while: every page or two of a long chat (its elements live until the tab goes
+# away). Each full collection paused every stream on the instance for 100-300 ms under
+# load (tests/bench/open_chat.py). Cycles are still found at once while young; older
+# ones wait at most 50 x 10 x 700 new container objects.
+FULL_COLLECTION_EVERY = 50
+
+
 def freeze_startup_objects() -> None:
     """What start-up built lives as long as the process: keep the collector off it.
 
     Full garbage collections otherwise walk every NiceGUI and SDK object again and
-    again, and each such pause delays every stream at once.
+    again, and each such pause delays every stream at once; they also come less often.
     """
     gc.collect()
     gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
 
 
 def _log_to_stderr() -> None:

@@ -92,21 +92,23 @@ class Sidebar:
     def _row(self, chat: Chat) -> None:
         t = self.viewer.t
         current = " bk-current" if chat.id == self.current else ""
-        with (
-            ui.item(on_click=lambda c=chat: ui.navigate.to(f"/chat/{c.id}"))
-            .classes("bk-chat-item w-full" + current)
-            .props("dense")
-            .mark(f"chat-{chat.id}")
-        ):
-            # Three elements a row, laid out by the stylesheet (no q-item-sections).
+        # Three elements a row, laid out by the stylesheet (no q-item-sections); the item
+        # and its button are Quasar's QItem and QBtn as ui.item and ui.button make them,
+        # without the bindings that make those cost two or three plain elements each.
+        row = ui.element("q-item").classes("bk-chat-item w-full" + current)
+        row.props("clickable dense").mark(f"chat-{chat.id}")
+        row.on("click", lambda c=chat: ui.navigate.to(f"/chat/{c.id}"), [])
+        with row:
             ui.label(chat.title).classes("bk-chat-title").mark("chat-title")
-            button = ui.button(icon="more_horiz").props("flat round dense size=sm")
-            button.classes("bk-chat-more").mark(f"chat-menu-{chat.id}")
-            button.props["aria-label"] = t("chat_actions")
+            button = ui.element("q-btn").classes("bk-chat-more").mark(f"chat-menu-{chat.id}")
+            button.props.update(
+                {"icon": "more_horiz", "color": "primary", "flat": True, "round": True,
+                 "dense": True, "size": "sm", "aria-label": t("chat_actions")}
+            )  # fmt: skip
             button.on("click.stop", js_handler="() => {}")  # not the row's own click
-            button.on_click(lambda c=chat, b=button: self._menu(b, c))
+            button.on("click", lambda c=chat, b=button: self._menu(b, c), [])
 
-    def _menu(self, button: ui.button, chat: Chat) -> None:
+    def _menu(self, button: ui.element, chat: Chat) -> None:
         """A row's menu, made when its button is first clicked: made for every row, the
         menus were most of the elements (and of the time) a chat page took to build."""
         if button.default_slot.children:

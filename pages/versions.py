@@ -8,7 +8,7 @@ from typing import Any
 from nicegui import ui
 
 from pages.auth import Viewer
-from pages.widgets import icon_button
+from pages.widgets import switch_button
 
 SwitchAction = Callable[[int], Awaitable[Any]]  # takes the id of the version to show
 
@@ -27,12 +27,12 @@ class VersionSwitcher:
         with ui.row().classes("bk-versions no-wrap").mark("versions") as self.root:
             self.root.props["role"] = "group"
             self.root.props["aria-label"] = t("version_of", index=self.index + 1, count=count)
-            self.previous = icon_button(
+            self.previous = switch_button(
                 "chevron_left", t("previous_version"), self.go_previous, marker="version-previous"
             )
             self.label = ui.label(f"{self.index + 1} / {count}").classes("bk-version-label")
             self.label.mark("version-label")
-            self.next = icon_button(
+            self.next = switch_button(
                 "chevron_right", t("next_version"), self.go_next, marker="version-next"
             )
         self.set_busy(False)

@@ -11,9 +11,12 @@ tests/bench/load.py (rounds, because other work on a shared machine moves one ph
 figures a lot; a kind of phase pools its gaps over the rounds):
 
   quiet  the streams alone: the baseline
-  cold   the streams while the reader opens a chat every --open-every seconds (GET
-         /chat/{id}, as a browser's first request), each a chat not opened before, so
-         every answer on the page is rendered then (cache misses)
+  cold   the streams while the reader opens a chat every --open-every seconds, each a
+         chat not opened before, so every answer on the page is rendered then (cache
+         misses); opened as a browser does (tests/bench/page_socket.py): GET /chat/{id},
+         then NiceGUI's socket connects with the page's client id (the handshake sends
+         what the page queued), and disconnects once the page got it, so the server
+         deletes the page's client a reconnect timeout later
   warm   the same, reopening chats opened before (their HTML comes from the cache)
 
 Per phase: the gap p99 between consecutive text events of one stream while every stream
@@ -68,7 +71,11 @@ from tests.bench.loadlib import (
     error_kinds,
     expected_answer,
     percentile,
+    start_profiler,
+    stop_profiler,
+    summarize_profile,
 )
+from tests.bench.page_socket import Opening, open_page
 from tests.serverproc import ROOT, ServerProcess
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -86,6 +93,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--chunk-chars", type=int, default=30)
     ap.add_argument("--open-every", type=float, default=1.0, help="seconds between openings")
     ap.add_argument("--max-increase", type=float, default=0.2, help="allowed gap p99 rise")
+    ap.add_argument(
+        "--profile",
+        type=Path,
+        help="py-spy the server through each phase of the first round into this folder",
+    )
     ap.add_argument(
         "--app-dir",
         type=Path,
@@ -214,6 +226,7 @@ class Phase:
     open_errors: int = 0
     server_cpu: float = 0.0  # CPU seconds the server used in this kind of phase
     wall: float = 0.0  # and the phases' wall time
+    profile: str = ""  # py-spy's summary of the first round (--profile)
 
     def cpu_share(self) -> float:
         return self.server_cpu / self.wall if self.wall else math.nan
@@ -249,9 +262,9 @@ async def open_chats(
             if progress.one_ended.is_set():
                 return
             began = time.perf_counter()
-            response = await client.get(f"/chat/{chat_id}")
-            phase.opens_ms.append((time.perf_counter() - began) * 1000)
-            if response.status_code != 200 or "Question" not in response.text:
+            opened = await open_page(client, f"/chat/{chat_id}")
+            phase.opens_ms.append(opened.total_ms)
+            if not opened_well(opened):
                 phase.open_errors += 1
             rest = every - (time.perf_counter() - began)
             if rest > 0:
@@ -268,6 +281,10 @@ async def run_phase(
     server_pid: int,
 ) -> None:
     progress = Progress(args.streams)
+    spy = None
+    if args.profile is not None and not phase.round_p99s:  # the first round only
+        args.profile.mkdir(parents=True, exist_ok=True)
+        spy = start_profiler(server_pid, args.profile / f"{phase.name}.txt")
     cpu0, wall0 = cpu_seconds(server_pid), time.perf_counter()
     async with stream_session(120) as session:
 
@@ -287,7 +304,15 @@ async def run_phase(
         if opener is not None:
             await opener
     phase.server_cpu += cpu_seconds(server_pid) - cpu0
-    phase.wall += time.perf_counter() - wall0
+    wall = time.perf_counter() - wall0
+    phase.wall += wall
+    if spy is not None:
+        stop_profiler(spy)
+        await asyncio.to_thread(spy.wait, 30)
+        output = args.profile / f"{phase.name}.txt"
+        if output.exists():
+            phase.profile = f"py-spy of the {phase.name} phase ({output}, {wall:.1f} s):\n"
+            phase.profile += summarize_profile(output, wall)
 
 
 async def measure(
@@ -312,7 +337,8 @@ async def measure(
     # Warm chats are opened once before timing, so their HTML is in the cache.
     async with httpx.AsyncClient(base_url=server.url, cookies=cookies, timeout=60) as client:
         for chat_id in warm:
-            (await client.get(f"/chat/{chat_id}")).raise_for_status()
+            if not opened_well(await open_page(client, f"/chat/{chat_id}")):
+                raise RuntimeError(f"warming chat {chat_id} failed")
     quiet, cold_phase, warm_phase = Phase("quiet"), Phase("cold"), Phase("warm")
     assert server.process is not None
     pid = server.process.pid
@@ -325,6 +351,13 @@ async def measure(
         await run_phase(warm_phase, args, chats, expected, (server.url, cookies, warm_ids), pid)
         await asyncio.sleep(1)
     return [quiet, cold_phase, warm_phase]
+
+
+def opened_well(opened: Opening) -> bool:
+    """The page came with its messages and its socket connected and was delivered."""
+    return (
+        opened.status == 200 and "Question" in opened.text and opened.connected and opened.delivered
+    )
 
 
 def fmt(value: float, digits: int = 0) -> str:
@@ -363,6 +396,7 @@ def report(args: argparse.Namespace, phases: list[Phase]) -> tuple[str, bool]:
             lines.append(f"  {phase.name} stream errors: {error_kinds(phase.errors)}")
         if phase.open_errors:
             lines.append(f"  {phase.name}: {phase.open_errors} openings failed")
+    lines += [phase.profile for phase in phases if phase.profile]
     lines.append(
         f"streams={args.streams} quiet_gap_p99_ms={fmt(q99)} "
         f"cold_gap_p99_ms={fmt(cold.gap99())} warm_gap_p99_ms={fmt(warm.gap99())} "
