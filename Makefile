@@ -47,6 +47,9 @@ bench: $(VENV)/.test-installed chromium
 	$(BIN)/python -m tests.bench.branches
 	$(BIN)/python -m tests.bench.starts
 	$(BIN)/python -m tests.bench.open_chat
+	$(BIN)/python -m tests.bench.upload
+	$(BIN)/python -m tests.bench.import_chatgpt --mib 200
+	$(BIN)/python -m tests.bench.grounding_collect
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
