@@ -30,7 +30,7 @@ from .base import (
     Usage,
 )
 from .gemini_files import GeminiFiles, file_gone
-from .gemini_stream import Chunk, stream_chunks
+from .gemini_stream import Chunk, ConvertedConfigs, stream_chunks
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,8 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
 
 
 _CONNECTION_ERRORS = _transport_errors()
+# A request's config, and its part of the request as the SDK converts it (once).
+Config = tuple[types.GenerateContentConfig, dict[str, Any]]
 # Markers in a stream's queue: the turns' files are being prepared (uploaded), or ready.
 PREPARING, PREPARED = object(), object()
 
@@ -157,6 +159,7 @@ class GeminiProvider:
             base_url=base_url, retry_options=types.HttpRetryOptions(attempts=1)
         )
         self._client = genai.Client(api_key=api_key, http_options=options)
+        self._configs = ConvertedConfigs()
         self._files = GeminiFiles(self._client, inline_bytes=inline_bytes)
 
     async def aclose(self) -> None:
@@ -258,18 +261,26 @@ class GeminiProvider:
         generator would leave the HTTP response open until the garbage collector runs.
         """
         sampling = request.sampling
-        config = types.GenerateContentConfig(
-            system_instruction=request.system_instruction or None,
-            thinking_config=types.ThinkingConfig(include_thoughts=True)
-            if request.thinking
-            else None,
-            tools=[types.Tool(google_search=types.GoogleSearch())] if request.web_search else None,
-            max_output_tokens=sampling.max_output_tokens,
-            temperature=sampling.temperature,
-            top_p=sampling.top_p,
-            stop_sequences=list(sampling.stop_sequences) or None,
-        )
+
+        def make_config() -> types.GenerateContentConfig:
+            return types.GenerateContentConfig(
+                system_instruction=request.system_instruction or None,
+                thinking_config=types.ThinkingConfig(include_thoughts=True)
+                if request.thinking
+                else None,
+                tools=[types.Tool(google_search=types.GoogleSearch())]
+                if request.web_search
+                else None,
+                max_output_tokens=sampling.max_output_tokens,
+                temperature=sampling.temperature,
+                top_p=sampling.top_p,
+                stop_sequences=list(sampling.stop_sequences) or None,
+            )
+
+        # What the config is made of (Sampling is a frozen dataclass of hashable values).
+        key = (request.system_instruction, request.thinking, request.web_search, sampling)
         try:
+            config = self._configs.get(self._client, request.model, key, make_config)
             chunks = await self._open_stream(request, config, queue)
             async for chunk in chunks:
                 queue.put_nowait(chunk)
@@ -279,15 +290,18 @@ class GeminiProvider:
             queue.put_nowait(None)
 
     def _stream(
-        self, model: str, contents: list[types.Content], config: types.GenerateContentConfig
+        self, model: str, contents: list[types.Content], config: Config
     ) -> AsyncIterator[Chunk]:
         """The SDK's request for a streamed answer, its chunks read lightly (gemini_stream)."""
-        return stream_chunks(self._client, model=model, contents=contents, config=config)
+        made, converted = config
+        return stream_chunks(
+            self._client, model=model, contents=contents, config=made, converted=converted
+        )
 
     async def _open_stream(
         self,
         request: GenerationRequest,
-        config: types.GenerateContentConfig,
+        config: Config,
         queue: asyncio.Queue[Any],
     ) -> AsyncIterator[Chunk]:
         """Start the stream; the turns' files go with them (see gemini_files).
