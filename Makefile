@@ -46,6 +46,7 @@ bench: $(VENV)/.test-installed chromium
 	$(BIN)/python -m tests.bench.login_timing
 	$(BIN)/python -m tests.bench.branches
 	$(BIN)/python -m tests.bench.starts
+	$(BIN)/python -m tests.bench.request_body
 	$(BIN)/python -m tests.bench.open_chat
 
 clean:
