@@ -9,8 +9,6 @@ other's: PostgreSQL aborted one transaction as a deadlock and every start in it 
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -47,34 +45,6 @@ async def test_each_batch_runs_its_starts_in_lock_order() -> None:
     for batch in batches:
         assert batch == sorted(batch), batches
     assert sum(len(batch) for batch in batches) == len(arrivals)
-
-
-async def test_batches_running_at_once_never_share_a_user() -> None:
-    """With several transactions at once (PostgreSQL), a user's starts go to one lane:
-    a batch never waits for another's commit to take the same user's row."""
-    running: set[int] = set()
-    overlaps: list[tuple[set[int], set[int]]] = []
-    guard = threading.Lock()
-
-    def run_all(works: Sequence[Any]) -> list[Any]:
-        users = {work(None) for work in works}
-        with guard:
-            if running & users:
-                overlaps.append((set(running), users))
-            running.update(users)
-        time.sleep(0.05)  # the transaction, long enough for the next start to arrive
-        with guard:
-            running.difference_update(users)
-        return [None] * len(works)
-
-    batcher = StartBatcher(run_all, parallel=4, max_batch=25)
-
-    async def start(user: int, chat: int, after: float) -> None:
-        await asyncio.sleep(after)
-        await batcher.start(lambda _s: user, user_id=user, chat_id=chat)
-
-    await asyncio.gather(*(start(u, 10 * u + c, 0.01 * c) for u in (1, 2, 5) for c in range(3)))
-    assert overlaps == []
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -6,9 +6,8 @@ together in the next one (like the ProgressSaver batches saves), each in a savep
 its own, so one refused start (409, 429, 404) does not fail the others. Under a burst
 this turns hundreds of thread hops and commits, each queued behind the others for the
 database's write lock, into a few. On SQLite one transaction runs at a time (the write
-lock admits one anyway); on PostgreSQL a few run at once, so that round trips overlap,
-in lanes that each take a fixed share of the users (a user's row lock never makes one
-lane wait for another's commit). Each batch runs its starts ordered by
+lock admits one anyway); on PostgreSQL a few run at once, so that round trips overlap
+(row locks keep one user's starts in order). Each batch runs its starts ordered by
 (user, chat), the order in which a start locks rows, so two batches running at once
 never wait for each other in a circle (PostgreSQL would abort one as a deadlock).
 """
@@ -17,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlmodel import Session
@@ -50,19 +49,15 @@ class _Pending(Generic[T]):
 
 
 class StartBatcher:
-    """Runs starts as they come, batching those that arrive while a batch runs.
-
-    With ``parallel`` lanes, each user's starts always go to the same lane (by user id),
-    and a lane runs one batch at a time: batches running at once never hold the same
-    user's row, so none waits for another's commit (a user's starts spread over lanes
-    made the lanes wait for each other in turn, one commit after the other).
-    """
+    """Runs starts as they come, batching those that arrive while a batch runs."""
 
     def __init__(self, run_all: RunAll, *, parallel: int = 1, max_batch: int = MAX_BATCH) -> None:
         self.run_all = run_all
         self.parallel = parallel  # start transactions at once (1 where one lock serialises)
         self.max_batch = max_batch
-        self._lanes = [_Lane() for _ in range(parallel)]
+        self._pending: list[_Pending[Any]] = []
+        self._drains: set[asyncio.Task[None]] = set()
+        self._ready = False  # a drain is about to take what is pending
 
     async def start(self, work: Callable[[Session], T], *, user_id: int, chat_id: int) -> T:
         """Run ``work`` in the next start transaction; its result once that committed.
@@ -71,45 +66,36 @@ class StartBatcher:
         """
         loop = asyncio.get_running_loop()
         pending = _Pending(work, loop.create_future(), (user_id, chat_id))
-        lane = self._lanes[user_id % self.parallel]
-        lane.pending.append(pending)
-        if lane.drain is None:
-            lane.drain = asyncio.create_task(self._drain(lane), name="answer-starter")
+        self._pending.append(pending)
+        if not self._ready and len(self._drains) < self.parallel:
+            self._ready = True
+            drain = asyncio.create_task(self._drain(), name="answer-starter")
+            self._drains.add(drain)
+            drain.add_done_callback(self._drains.discard)
         # Shielded: a committed turn's result must reach its caller's caller (the
         # manager's shielded start), even if one awaiting it is cancelled.
         return await asyncio.shield(pending.result)
 
-    async def _drain(self, lane: _Lane) -> None:
-        try:
-            while lane.pending:  # what arrives from now on waits for the next batch
-                batch = sorted(lane.pending[: self.max_batch], key=lambda p: p.order)
-                del lane.pending[: self.max_batch]
-                await self._run(batch, lane)
-        finally:
-            lane.drain = None
-
-    async def _run(self, batch: list[_Pending[Any]], lane: _Lane) -> None:
-        try:
-            outcomes = await asyncio.to_thread(self.run_all, [p.work for p in batch])
-        except Exception as exc:  # the transaction itself failed: none started
-            outcomes = [exc] * len(batch)
-        except BaseException:
-            for pending in batch + lane.pending:
-                pending.result.cancel()
-            lane.pending.clear()
-            raise
-        for pending, outcome in zip(batch, outcomes, strict=True):
-            if pending.result.done():
-                continue
-            if isinstance(outcome, Exception):
-                pending.result.set_exception(outcome)
-            else:
-                pending.result.set_result(outcome)
-
-
-@dataclass(eq=False)
-class _Lane:
-    """Starts waiting for the lane's next batch, and the task running its batches."""
-
-    pending: list[_Pending[Any]] = field(default_factory=list)
-    drain: asyncio.Task[None] | None = None
+    async def _drain(self) -> None:
+        while True:
+            self._ready = False  # what arrives from now on waits for the next batch
+            if not self._pending:
+                return
+            batch = sorted(self._pending[: self.max_batch], key=lambda p: p.order)
+            del self._pending[: self.max_batch]
+            try:
+                outcomes = await asyncio.to_thread(self.run_all, [p.work for p in batch])
+            except Exception as exc:  # the transaction itself failed: none started
+                outcomes = [exc] * len(batch)
+            except BaseException:
+                for pending in batch + self._pending:
+                    pending.result.cancel()
+                self._pending.clear()
+                raise
+            for pending, outcome in zip(batch, outcomes, strict=True):
+                if pending.result.done():
+                    continue
+                if isinstance(outcome, Exception):
+                    pending.result.set_exception(outcome)
+                else:
+                    pending.result.set_result(outcome)
