@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request, status
+from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session
 
 from beykusay.db import get_session, new_session
@@ -44,19 +46,23 @@ def current_user(request: Request, state: StateDep) -> User:
     Which it was is left in ``request.state.auth_via`` ("token" or "key"), for routes
     that keys may not use (``TokenUser``). Disabled and pending users get 401.
     """
+    with new_session() as session:
+        return _authenticate(session, request, state)
+
+
+def _authenticate(session: Session, request: Request, state: AppState) -> User:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise _UNAUTHORIZED
     via = "key" if keys.looks_like_key(token) else "token"
-    with new_session() as session:
-        if via == "key":
-            user = keys.user_for_key(session=session, key=token)
-        else:
-            user = _user_for_token(session, token, state.signing_key)
-        if user is None or user.status != signup.ACTIVE:
-            raise _UNAUTHORIZED
-        signup.note_seen(session, user)
+    if via == "key":
+        user = keys.user_for_key(session=session, key=token)
+    else:
+        user = _user_for_token(session, token, state.signing_key)
+    if user is None or user.status != signup.ACTIVE:
+        raise _UNAUTHORIZED
+    signup.note_seen(session, user)
     request.state.auth_via = via
     return user
 
@@ -96,3 +102,34 @@ def owned_chat(chat_id: ChatId, user: CurrentUser) -> Chat:
 
 
 OwnedChat = Annotated[Chat, Depends(owned_chat)]
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """The current user and their chat of the path, found together (``SendingUser``)."""
+
+    user: User
+    chat: Chat
+
+
+_CHAT_ID = TypeAdapter(ChatId)
+
+
+def sender(request: Request, state: StateDep) -> Sender | None:
+    """``CurrentUser`` and ``OwnedChat`` in one thread hop and one session, for the routes
+    that start answers (they come in bursts, and every hop queues behind the others).
+
+    Answers exactly as the two would: 401 first, then a path ``chat_id`` the route's own
+    validation refuses (422; None is returned for it, the route is not called), then 404.
+    """
+    with new_session() as session:
+        user = _authenticate(session, request, state)
+        assert user.id is not None
+        try:
+            chat_id = _CHAT_ID.validate_python(request.path_params.get("chat_id"))
+        except ValidationError:
+            return None  # the route's chat_id parameter answers 422 with the details
+        return Sender(user, get_chat(session=session, user_id=user.id, chat_id=chat_id))
+
+
+SendingUser = Annotated[Sender | None, Depends(sender)]

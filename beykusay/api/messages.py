@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
-from beykusay.api.deps import CurrentUser, OwnedChat, SessionDep, StateDep
+from beykusay.api.deps import ChatId, OwnedChat, SendingUser, SessionDep, StateDep
 from beykusay.api.docs import BODY, CHAT, EVENT_STREAM, Responses, error, invalid
 from beykusay.api.sse import event_stream
 from beykusay.db import in_session
@@ -66,12 +66,14 @@ async def _answer(state: AppState, live: LiveAnswer, stream: bool) -> Response:
 
 @router.post("/messages", responses=STREAM_RESPONSES, response_class=Response)
 async def send_message(
-    chat: OwnedChat,
+    sender: SendingUser,
+    chat_id: ChatId,
     body: MessageCreate,
-    user: CurrentUser,
     state: StateDep,
     stream: StreamFlag = True,
 ) -> Response:
+    assert sender is not None  # None only with an invalid chat_id, refused before
+    user, chat = sender.user, sender.chat
     # An absent parent_id follows the current leaf; an explicit null starts at the top.
     parent: Parent = body.parent_id if "parent_id" in body.model_fields_set else LEAF
     live = await state.generation.send(
@@ -88,12 +90,14 @@ async def send_message(
 
 @router.post("/regenerate", responses=STREAM_RESPONSES, response_class=Response)
 async def regenerate(
-    chat: OwnedChat,
-    user: CurrentUser,
+    sender: SendingUser,
+    chat_id: ChatId,
     state: StateDep,
     body: Regenerate | None = None,
     stream: StreamFlag = True,
 ) -> Response:
+    assert sender is not None  # None only with an invalid chat_id, refused before
+    user, chat = sender.user, sender.chat
     model = (body.model if body else None) or chat.model
     asked = body.web_search if body else None
     live = await state.generation.regenerate(

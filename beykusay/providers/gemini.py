@@ -9,7 +9,7 @@ import contextlib
 import importlib
 import logging
 import random
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from google import genai
@@ -30,7 +30,13 @@ from .base import (
     Usage,
 )
 from .gemini_files import GeminiFiles, file_gone
-from .gemini_stream import Chunk, missing_internals, public_chunks, stream_chunks
+from .gemini_stream import (
+    Chunk,
+    ConvertedConfigs,
+    missing_internals,
+    public_chunks,
+    stream_chunks,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +67,8 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
 
 
 _CONNECTION_ERRORS = _transport_errors()
+# A request's config, and its part of the request as the SDK converts it (once).
+Config = tuple[types.GenerateContentConfig, dict[str, Any]]
 # Markers in a stream's queue: the turns' files are being prepared (uploaded), or ready.
 PREPARING, PREPARED = object(), object()
 
@@ -157,8 +165,9 @@ class GeminiProvider:
             base_url=base_url, retry_options=types.HttpRetryOptions(attempts=1)
         )
         self._client = genai.Client(api_key=api_key, http_options=options)
+        self._configs = ConvertedConfigs()
         self._files = GeminiFiles(self._client, inline_bytes=inline_bytes)
-        self._read_stream: Callable[..., AsyncIterator[Any]] = stream_chunks
+        self._light = True  # chunks read by gemini_stream, configs converted once
         if missing := missing_internals(self._client):
             log.warning(
                 "google-genai %s lacks %s (used to read Gemini's streams lightly): "
@@ -167,7 +176,7 @@ class GeminiProvider:
                 getattr(genai, "__version__", "?"),
                 ", ".join(missing),
             )
-            self._read_stream = public_chunks
+            self._light = False
 
     async def aclose(self) -> None:
         """Close the SDK's HTTP sessions."""
@@ -280,18 +289,30 @@ class GeminiProvider:
         generator would leave the HTTP response open until the garbage collector runs.
         """
         sampling = request.sampling
-        config = types.GenerateContentConfig(
-            system_instruction=request.system_instruction or None,
-            thinking_config=types.ThinkingConfig(include_thoughts=True)
-            if request.thinking
-            else None,
-            tools=[types.Tool(google_search=types.GoogleSearch())] if request.web_search else None,
-            max_output_tokens=sampling.max_output_tokens,
-            temperature=sampling.temperature,
-            top_p=sampling.top_p,
-            stop_sequences=list(sampling.stop_sequences) or None,
-        )
+
+        def make_config() -> types.GenerateContentConfig:
+            return types.GenerateContentConfig(
+                system_instruction=request.system_instruction or None,
+                thinking_config=types.ThinkingConfig(include_thoughts=True)
+                if request.thinking
+                else None,
+                tools=[types.Tool(google_search=types.GoogleSearch())]
+                if request.web_search
+                else None,
+                max_output_tokens=sampling.max_output_tokens,
+                temperature=sampling.temperature,
+                top_p=sampling.top_p,
+                stop_sequences=list(sampling.stop_sequences) or None,
+            )
+
+        # What the config is made of (Sampling is a frozen dataclass of hashable values).
+        key = (request.system_instruction, request.thinking, request.web_search, sampling)
         try:
+            config = (
+                self._configs.get(self._client, request.model, key, make_config)
+                if self._light
+                else (make_config(), {})
+            )
             chunks = await self._open_stream(request, config, queue)
             async for chunk in chunks:
                 queue.put_nowait(chunk)
@@ -301,16 +322,21 @@ class GeminiProvider:
             queue.put_nowait(None)
 
     def _stream(
-        self, model: str, contents: list[types.Content], config: types.GenerateContentConfig
+        self, model: str, contents: list[types.Content], config: Config
     ) -> AsyncIterator[Chunk | types.GenerateContentResponse]:
         """The SDK's request for a streamed answer, its chunks read lightly (gemini_stream),
         or through the SDK's public call when its internals are missing."""
-        return self._read_stream(self._client, model=model, contents=contents, config=config)
+        made, converted = config
+        if self._light:
+            return stream_chunks(
+                self._client, model=model, contents=contents, config=made, converted=converted
+            )
+        return public_chunks(self._client, model=model, contents=contents, config=made)
 
     async def _open_stream(
         self,
         request: GenerationRequest,
-        config: types.GenerateContentConfig,
+        config: Config,
         queue: asyncio.Queue[Any],
     ) -> AsyncIterator[Chunk | types.GenerateContentResponse]:
         """Start the stream; the turns' files go with them (see gemini_files).

@@ -31,7 +31,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import AsyncIterator
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -160,20 +161,71 @@ def parse_chunk(data: Any) -> Chunk:
     )
 
 
-async def stream_chunks(
+class ConvertedConfigs:
+    """Each generation config converted once into its part of the request.
+
+    The SDK validates a request's config inside its parameters and converts it for every
+    request, though the app sends few distinct configs (a model's prompt, the user's own
+    instructions, thinking, web search, sampling): under a burst of starts that was about
+    a tenth of the server's CPU per answer, on the event loop. The part is what the SDK's
+    own converter makes of the config (``generationConfig`` and the fields it sets beside
+    the contents, such as ``systemInstruction`` and ``tools``), kept for the ``size``
+    most recently used configs.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._parts: OrderedDict[Hashable, tuple[types.GenerateContentConfig, dict[str, Any]]]
+        self._parts = OrderedDict()
+
+    def get(
+        self,
+        client: genai.Client,
+        model: str,
+        key: Hashable,
+        make: Callable[[], types.GenerateContentConfig],
+    ) -> tuple[types.GenerateContentConfig, dict[str, Any]]:
+        """The config ``make`` builds for ``key`` (of ``model``), and its request part."""
+        found = self._parts.get((model, key))
+        if found is not None:
+            self._parts.move_to_end((model, key))
+            return found
+        config = make()
+        api = client.aio._api_client
+        parameters = types._GenerateContentParameters(model=model, config=config)
+        converted = sdk_models._GenerateContentParameters_to_mldev(
+            api, parameters, None, parameters
+        )
+        part = {
+            name: value for name, value in converted.items() if name not in ("_url", "contents")
+        }
+        self._parts[(model, key)] = found = (config, part)
+        if len(self._parts) > self.size:
+            self._parts.popitem(last=False)
+        return found
+
+
+def request_body(
     client: genai.Client,
     *,
     model: str,
     contents: list[types.Content],
     config: types.GenerateContentConfig,
-) -> AsyncIterator[Chunk]:
-    """``generate_content_stream`` on the Gemini API (not Vertex AI), chunk by chunk."""
+    converted: dict[str, Any] | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """The path and JSON body of the SDK's streamGenerateContent request; ``converted``,
+    the config's part from ConvertedConfigs, spares converting the config again."""
     api = client.aio._api_client  # the SDK's HTTP client of this genai.Client
     if api.vertexai:
         raise ValueError("only the Gemini API is supported, not Vertex AI")
-    parameters = types._GenerateContentParameters(model=model, contents=contents, config=config)
-    # From here on as AsyncModels._generate_content_stream builds and sends the request.
-    request = sdk_models._GenerateContentParameters_to_mldev(api, parameters, None, parameters)
+    # From here on as AsyncModels._generate_content_stream builds the request.
+    if converted is None:
+        parameters = types._GenerateContentParameters(model=model, contents=contents, config=config)
+        request = sdk_models._GenerateContentParameters_to_mldev(api, parameters, None, parameters)
+    else:
+        parameters = types._GenerateContentParameters(model=model, contents=contents)
+        request = sdk_models._GenerateContentParameters_to_mldev(api, parameters, None, parameters)
+        request.update(converted)  # copied below (convert_to_dict), never changed
     url = request.get("_url")
     path = (
         "{model}:streamGenerateContent?alt=sse".format_map(url)
@@ -183,9 +235,25 @@ async def stream_chunks(
     if query := request.get("_query"):
         path = f"{path}?{urlencode(query)}"
     request.pop("config", None)
-    request = _common.encode_unserializable_types(_common.convert_to_dict(request))
+    return path, _common.encode_unserializable_types(_common.convert_to_dict(request))
+
+
+async def stream_chunks(
+    client: genai.Client,
+    *,
+    model: str,
+    contents: list[types.Content],
+    config: types.GenerateContentConfig,
+    converted: dict[str, Any] | None = None,
+) -> AsyncIterator[Chunk]:
+    """``generate_content_stream`` on the Gemini API (not Vertex AI), chunk by chunk."""
+    path, request = request_body(
+        client, model=model, contents=contents, config=config, converted=converted
+    )
     http_options = config.http_options if config is not None else None
-    responses = await api.async_request_streamed("post", path, request, http_options)
+    responses = await client.aio._api_client.async_request_streamed(
+        "post", path, request, http_options
+    )
     async for response in responses:  # APIError for an error event, as for the SDK
         yield parse_chunk(json.loads(response.body) if response.body else {})
 

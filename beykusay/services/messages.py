@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import bindparam
@@ -12,10 +13,11 @@ from sqlmodel import Session, col, func, select, update
 from beykusay.db import utcnow
 from beykusay.models import STREAMING, Chat, Message
 from beykusay.providers.base import Turn
+from beykusay.schemas import message_json
 from beykusay.services import files, tree, usage
 from beykusay.services.chats import title_from
 from beykusay.services.errors import Conflict, InvalidReference, NotFound
-from beykusay.services.turns import claim_chat, hold_write_lock
+from beykusay.services.turns import ClaimedChat, claim_chat, hold_write_lock
 
 FINISHED = ("complete", "stopped", "error", "interrupted")
 
@@ -48,13 +50,13 @@ def _placeholder(chat_id: int, parent_id: int, model: str, instance_id: str) -> 
     )
 
 
-def _checked_parent(session: Session, chat: Chat, parent: Parent) -> int | None:
+def _checked_parent(session: Session, chat: ClaimedChat, parent: Parent) -> int | None:
     """Where a new question goes: after the leaf, at the top, or after an answer on the path."""
     if parent == LEAF:
         return chat.current_leaf_id
     if parent is None:
         return None
-    assert chat.id is not None and isinstance(parent, int)
+    assert isinstance(parent, int)
     found = session.get(Message, parent)
     if (
         found is None
@@ -66,20 +68,72 @@ def _checked_parent(session: Session, chat: Chat, parent: Parent) -> int | None:
     return parent
 
 
+# A start's writes and reads as statements built once (see turns.py): the rows are
+# written with Core, the Message objects handed back are built here, as the ORM would
+# have left them after its flush.
+_messages = Message.__table__  # type: ignore[attr-defined]
+_chats = Chat.__table__  # type: ignore[attr-defined]
+_MESSAGE_COLUMNS = tuple(c.key for c in _messages.columns if c.key != "id")
+_INSERT_MESSAGE = _messages.insert()
+_NEW_LEAF = (
+    _chats.update()
+    .where(_chats.c.id == bindparam("chat"))
+    .values(current_leaf_id=bindparam("leaf"), updated_at=bindparam("now"))
+)
+_NEW_LEAF_AND_TITLE = _NEW_LEAF.values(title=bindparam("new_title"), auto_title=False)
+_VERSIONS = (
+    select(_messages.c.id).where(_messages.c.parent_id == bindparam("parent")).order_by("id")
+)
+_FIRST_VERSIONS = (
+    select(_messages.c.id)
+    .where(_messages.c.parent_id.is_(None), _messages.c.chat_id == bindparam("chat"))
+    .order_by("id")
+)
+
+
+def _insert(session: Session, message: Message) -> Message:
+    values = {key: getattr(message, key) for key in _MESSAGE_COLUMNS}
+    result = session.connection().execute(_INSERT_MESSAGE, values)
+    message.id = result.inserted_primary_key[0]  # type: ignore[index]
+    return message
+
+
+def _versions(session: Session, message: Message) -> list[int]:
+    """The ids of ``message``'s versions, itself included, oldest first (tree.sibling_ids)."""
+    if message.parent_id is None:
+        found = session.connection().execute(_FIRST_VERSIONS, {"chat": message.chat_id})
+    else:
+        found = session.connection().execute(_VERSIONS, {"parent": message.parent_id})
+    return list(found.scalars())
+
+
 def _begin_answer(
-    session: Session, chat: Chat, question: Message, model: str, instance_id: str
+    session: Session,
+    chat: ClaimedChat,
+    question: Message,
+    model: str,
+    instance_id: str,
+    *,
+    now: datetime,
+    title: str | None = None,
+    files_shown: list[dict[str, Any]] | None = None,
 ) -> Turnstart:
-    """Add an empty streaming answer to ``question``, make it the leaf, and commit."""
-    assert chat.id is not None and question.id is not None
-    answer = _placeholder(chat.id, question.id, model, instance_id)
-    session.add(answer)
-    session.flush()
-    chat.current_leaf_id = answer.id
-    session.add(chat)
-    session.commit()
-    session.refresh(question)
-    session.refresh(answer)
-    return Turnstart(question, answer, tree.message_out(session=session, message=question))
+    """Add an empty streaming answer to ``question``, make it the leaf, updated ``now``
+    (and retitle the chat when ``title`` is given), and commit. ``files_shown``: the
+    question's files as the API shows them, when known (else they are read)."""
+    assert question.id is not None
+    answer = _insert(session, _placeholder(chat.id, question.id, model, instance_id))
+    moved = {"chat": chat.id, "leaf": answer.id, "now": now}
+    if title is None:
+        session.connection().execute(_NEW_LEAF, moved)
+    else:
+        session.connection().execute(_NEW_LEAF_AND_TITLE, moved | {"new_title": title})
+    session.commit()  # what the ORM holds (attached files) is written too
+    if files_shown is None:
+        files_shown = tree.attachments_of(session=session, message=question)
+    versions = _versions(session, question)
+    shown = message_json(question, sibling_ids=versions, attachments=files_shown)
+    return Turnstart(question, answer, shown)
 
 
 def start_turn(
@@ -105,18 +159,25 @@ def start_turn(
         session=session, user_id=chat.user_id, file_ids=attachments, limit=max_attachments
     )
     now = utcnow()
-    question = Message(
-        chat_id=chat_id, parent_id=parent_id, role="user", content=content, created_at=now
+    question = _insert(
+        session,
+        Message(
+            chat_id=chat_id,
+            parent_id=parent_id,
+            role="user",
+            content=content,
+            created_at=now,
+        ),
     )
+    title = None
     if chat.auto_title:
-        named = content if content.strip() or not attached else attached[0].name
-        chat.title, chat.auto_title = title_from(named), False
-    chat.updated_at = now
-    session.add(question)
-    session.flush()
+        title = title_from(content if content.strip() or not attached else attached[0].name)
     assert question.id is not None
     files.attach(session=session, message_id=question.id, files=attached)
-    return _begin_answer(session, chat, question, model, instance_id)
+    shown = [files.file_json(f) for f in attached]
+    return _begin_answer(
+        session, chat, question, model, instance_id, now=now, title=title, files_shown=shown
+    )
 
 
 def start_regeneration(
@@ -130,8 +191,7 @@ def start_regeneration(
         question = session.get(Message, leaf.parent_id) if leaf.parent_id else None
     if question is None or question.role != "user":
         raise Conflict("There is no message to answer yet")
-    chat.updated_at = utcnow()
-    return _begin_answer(session, chat, question, model, instance_id)
+    return _begin_answer(session, chat, question, model, instance_id, now=utcnow())
 
 
 def switch_branch(*, session: Session, chat_id: int, message_id: int) -> None:
@@ -164,6 +224,31 @@ class History:
     files_omitted: int  # of those, messages that carried files
 
 
+# The path above an answer (``before``), with each message's size and whether it has
+# files; then the turns kept (``deepest`` and up). Built once, as the start's others.
+_PATH = tree.path_up(
+    select(_messages.c.parent_id).where(_messages.c.id == bindparam("before")).scalar_subquery()
+)
+_ON_PATH = _messages.join(_PATH, _messages.c.id == _PATH.c.id)
+_PATH_SIZES = (
+    select(
+        _PATH.c.depth,
+        _messages.c.id,
+        _messages.c.role,
+        func.length(_messages.c.content).label("size"),
+        files.has_files(_messages.c.id).label("has_files"),
+    )
+    .select_from(_ON_PATH)
+    .order_by(_PATH.c.depth)
+)
+_PATH_KEPT = (
+    select(_messages.c.id, _messages.c.role, _messages.c.content, _messages.c.signature)
+    .select_from(_ON_PATH)
+    .where(_PATH.c.depth <= bindparam("deepest"))
+    .order_by(_PATH.c.depth.desc())
+)
+
+
 def history_budget(*, session: Session, chat_id: int, before: int, max_chars: int) -> History:
     """The current path above answer ``before``, as provider turns, oldest first.
 
@@ -172,14 +257,9 @@ def history_budget(*, session: Session, chat_id: int, before: int, max_chars: in
     message. Messages with neither text nor files are skipped and consecutive turns of
     one role merged, so roles always alternate. Deleted files are not sent.
     """
-    above = select(Message.parent_id).where(Message.id == before).scalar_subquery()
-    path = tree.path_up(above)
-    sizes = session.exec(
-        select(path.c.depth, Message.id, Message.role, func.length(Message.content))
-        .join(path, col(Message.id) == path.c.id)
-        .order_by(path.c.depth)
-    ).all()
-    asked = [message_id for _, message_id, role, _ in sizes if role == "user"]
+    connection = session.connection()
+    sizes = connection.execute(_PATH_SIZES, {"before": before}).all()
+    asked = [row.id for row in sizes if row.role == "user" and row.has_files]
     attached = {
         message_id: [f for f in found if not f.deleted and f.blob_id is not None]
         for message_id, found in files.files_of(session=session, message_ids=asked).items()
@@ -187,7 +267,7 @@ def history_budget(*, session: Session, chat_id: int, before: int, max_chars: in
     used = 0
     deepest = -1
     omitted = files_omitted = 0
-    for depth, message_id, _, size in sizes:
+    for depth, message_id, _, size, _ in sizes:
         carried = attached.get(message_id, [])
         if not size and not carried:
             continue
@@ -198,12 +278,7 @@ def history_budget(*, session: Session, chat_id: int, before: int, max_chars: in
             continue
         used += size
         deepest = depth
-    kept = session.exec(
-        select(Message)
-        .join(path, col(Message.id) == path.c.id)
-        .where(path.c.depth <= deepest)
-        .order_by(path.c.depth.desc())
-    ).all()
+    kept = connection.execute(_PATH_KEPT, {"before": before, "deepest": deepest}).all()
     turns: list[Turn] = []
     for row in kept:
         carried = tuple(files.as_attachment(f) for f in attached.get(row.id or 0, []))

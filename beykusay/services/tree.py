@@ -150,6 +150,11 @@ def _attachments(session: Session, messages: Sequence[Message]) -> dict[int, lis
     return files.attachments_json(session=session, message_ids=asked) if asked else {}
 
 
+def attachments_of(*, session: Session, message: Message) -> list[dict[str, Any]]:
+    """One message's files as the API shows them (none for an answer)."""
+    return _attachments(session, [message]).get(message.id or 0, [])
+
+
 def message_out(*, session: Session, message: Message) -> dict[str, Any]:
     return messages_json(session=session, messages=[message])[0]
 

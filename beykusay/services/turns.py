@@ -10,16 +10,75 @@ the user's row. Locks are taken user first, then chat.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlmodel import Session, col, func, select
+from sqlalchemy import bindparam, exists, func, select
+from sqlmodel import Session
 
-from beykusay.db import get_engine
+from beykusay.db import get_engine, utcnow
 from beykusay.models import STREAMING, Chat, Message, User
 from beykusay.services.errors import Conflict, NotFound, TooManyAttempts
-from beykusay.services.usage import ensure_within_limit
+from beykusay.services.usage import DAY_TOKENS, effective_limit_of, refuse_over_limit
+from beykusay.team_models import UsageDay
 
 T = TypeVar("T")
+
+# The claim's statements, built once: a start runs them by the hundred under a burst,
+# and building (and keying for the compiled cache) a fresh statement each time cost
+# more than running it.
+_chats = Chat.__table__  # type: ignore[attr-defined]
+_messages = Message.__table__  # type: ignore[attr-defined]
+_users = User.__table__  # type: ignore[attr-defined]
+_usage = UsageDay.__table__  # type: ignore[attr-defined]
+_theirs = _chats.alias("theirs")
+
+# PostgreSQL: the owner's row, FOR NO KEY UPDATE (serialises this user's starts, yet lets
+# rows that only refer to the user, a finishing answer's usage, be written meanwhile).
+_LOCK_OWNER = (
+    select(_users.c.id)
+    .where(
+        _users.c.id
+        == select(_chats.c.user_id).where(_chats.c.id == bindparam("chat_id")).scalar_subquery()
+    )
+    .with_for_update(key_share=True)
+)
+_CHAT = (
+    select(_chats.c.user_id, _chats.c.current_leaf_id, _chats.c.auto_title)
+    .where(_chats.c.id == bindparam("chat_id"))
+    .with_for_update()  # SQLite: not rendered (the write lock is held already)
+)
+# Once the chat is locked, in a statement of its own (so it sees what committed while
+# the locks were awaited): whether an answer runs in the chat, how many run for the
+# user, the user's own limit and this month's tokens.
+_CHECKS = select(
+    exists()
+    .where(_messages.c.chat_id == bindparam("chat_id"), _messages.c.status == STREAMING)
+    .label("streaming_here"),
+    select(func.count())
+    .select_from(_messages.join(_theirs, _theirs.c.id == _messages.c.chat_id))
+    .where(_theirs.c.user_id == bindparam("user_id"), _messages.c.status == STREAMING)
+    .scalar_subquery()
+    .label("running"),
+    select(_users.c.monthly_token_limit)
+    .where(_users.c.id == bindparam("user_id"))
+    .scalar_subquery()
+    .label("own_limit"),
+    select(func.coalesce(func.sum(DAY_TOKENS), 0))
+    .where(_usage.c.user_id == bindparam("user_id"), _usage.c.day >= bindparam("month"))
+    .scalar_subquery()
+    .label("month_tokens"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedChat:
+    """The chat a new turn goes into, locked until the start transaction ends."""
+
+    id: int
+    user_id: int
+    current_leaf_id: int | None
+    auto_title: bool
 
 
 def hold_write_lock(session: Session) -> bool:
@@ -33,38 +92,29 @@ def hold_write_lock(session: Session) -> bool:
     return True
 
 
-def claim_chat(session: Session, chat_id: int, max_per_user: int) -> Chat:
+def claim_chat(session: Session, chat_id: int, max_per_user: int) -> ClaimedChat:
     """The chat, locked for a new turn; refuses a second answer in it and a user's surplus."""
+    connection = session.connection()
     if not hold_write_lock(session):  # the write lock already serialises every start
-        owner = session.exec(select(Chat.user_id).where(Chat.id == chat_id)).one_or_none()
-        if owner is not None:
-            # FOR NO KEY UPDATE: serialises this user's starts, yet lets rows that only
-            # refer to the user (a finishing answer's usage) be written meanwhile.
-            session.exec(
-                select(User.id).where(User.id == owner).with_for_update(key_share=True)
-            ).one()
-    chat = session.exec(select(Chat).where(Chat.id == chat_id).with_for_update()).one_or_none()
+        connection.execute(_LOCK_OWNER, {"chat_id": chat_id}).first()
+    chat = connection.execute(_CHAT, {"chat_id": chat_id}).first()
     if chat is None:  # deleted since the request found it
         raise NotFound("Chat not found")
-    streaming_here = session.exec(
-        select(Message.id).where(Message.chat_id == chat_id, Message.status == STREAMING)
-    ).first()
-    if streaming_here is not None:
-        raise Conflict("An answer is already being generated in this chat")
-    running = session.exec(
-        select(func.count())
-        .select_from(Message)
-        .join(Chat, col(Chat.id) == Message.chat_id)
-        .where(Chat.user_id == chat.user_id, Message.status == STREAMING)
+    now = utcnow()
+    checks = connection.execute(
+        _CHECKS,
+        {"chat_id": chat_id, "user_id": chat.user_id, "month": now.date().replace(day=1)},
     ).one()
-    if running >= max_per_user:
+    if checks.streaming_here:
+        raise Conflict("An answer is already being generated in this chat")
+    if checks.running >= max_per_user:
         raise TooManyAttempts(
             5,
-            f"You already have {running} answers being generated. "
+            f"You already have {checks.running} answers being generated. "
             "Wait for one to finish, or stop one.",
         )
-    ensure_within_limit(session, session.get(User, chat.user_id))  # type: ignore[arg-type]
-    return chat
+    refuse_over_limit(effective_limit_of(checks.own_limit), int(checks.month_tokens), now)
+    return ClaimedChat(chat_id, chat.user_id, chat.current_leaf_id, bool(chat.auto_title))
 
 
 def start_all(works: Sequence[Callable[[Session], T]]) -> list[T | Exception]:

@@ -50,9 +50,12 @@ def next_month(day: date) -> date:
 
 def effective_limit(user: User) -> int | None:
     """The user's own monthly limit, else USER_MONTHLY_TOKENS (None: no limit)."""
-    if user.monthly_token_limit is not None:
-        return user.monthly_token_limit
-    return get_settings().user_monthly_tokens
+    return effective_limit_of(user.monthly_token_limit)
+
+
+def effective_limit_of(own_limit: int | None) -> int | None:
+    """``effective_limit`` of a user whose own limit is ``own_limit``."""
+    return own_limit if own_limit is not None else get_settings().user_monthly_tokens
 
 
 def record_usage(
@@ -127,7 +130,12 @@ def ensure_within_limit(session: Session, user: User) -> None:
         return
     now = utcnow()
     assert user.id is not None
-    if month_tokens(session=session, user_id=user.id, today=now.date()) >= limit:
+    refuse_over_limit(limit, month_tokens(session=session, user_id=user.id, today=now.date()), now)
+
+
+def refuse_over_limit(limit: int | None, used: int, now: datetime) -> None:
+    """LimitReached (429) when ``used`` tokens this month reach ``limit`` (None: no limit)."""
+    if limit is not None and used >= limit:
         raise LimitReached(limit, next_month(now.date()), now)
 
 

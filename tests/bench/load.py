@@ -9,14 +9,18 @@ share the database and Redis, like instances behind a sticky load balancer). Use
 registered and logged in, and their chats created, before anything is timed (argon2
 costs ~150 ms of CPU a hash; users x chats-per-user gives the N chats).
 
-Two timed phases, in this order, in one asyncio process (streams read with aiohttp, which
+Three timed phases, in this order, in one asyncio process (streams read with aiohttp, which
 costs the client a fifth of httpx's CPU per chunk; set-up and read-back use httpx):
   baseline  N concurrent streams read straight from the fake's streamGenerateContent
+  sdk       the same N streams through google-genai, `client.aio.models.
+            generate_content_stream` (one client, one attempt): the bare SDK
   app       N concurrent `POST /api/chats/{id}/messages` streams (SSE), one per chat
 The phases run one after the other, not together: concurrently, the app's CPU use would
-slow the baseline too and hide part of the app's cost in the ratio. Both phases share the
-machine, the client and its parsing, so the ratio isolates what the app adds. All N
-streams start at once unless --ramp spreads them.
+slow the baseline too and hide part of the app's cost in the ratio. All phases share the
+machine and the client, so the ratios isolate what the app adds: the gap ratio against
+the raw baseline, the time-to-first-text ratio against the SDK's (what an app that only
+forwarded Gemini's stream would see). All N streams start at once unless --ramp spreads
+them.
 
 The table also shows the CPU each process used (and the rest of the machine, and what
 the hypervisor stole: on a shared host that noise moves the ratio a lot), and a steady
@@ -36,7 +40,9 @@ whose saved content differs from what the fake sent or whose status is not compl
 
 The last line is exactly
     streams=<N> errors=<e> lost=<l> ttft_p99_ms=<t> gap_p99_ms=<g> gap_p99_ratio=<app/baseline>
-The exit status is 1 when errors or lost are not 0 or the ratio exceeds --max-ratio.
+    sdk_ttft_p99_ms=<s> ttft_p99_ratio=<app/sdk>
+(on one line). The exit status is 1 when errors or lost are not 0 or a ratio exceeds its
+target (--max-ratio, --max-ttft-ratio).
 """
 
 from __future__ import annotations
@@ -76,6 +82,8 @@ from tests.bench.loadlib import (
     machine_cpu_seconds,
     memory_kib,
     percentile,
+    sdk_client,
+    sdk_stream,
     start_profiler,
     stop_profiler,
     summarize_profile,
@@ -110,6 +118,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--redis-url", default=DEFAULT_REDIS)
     ap.add_argument("--stream-timeout", type=float, default=120.0, help="give up on a stream")
     ap.add_argument("--max-ratio", type=float, default=2.0, help="target gap_p99_ratio")
+    ap.add_argument(
+        "--max-ttft-ratio", type=float, default=3.0, help="target ttft_p99_ratio (app / SDK)"
+    )
     ap.add_argument(
         "--profile",
         type=Path,
@@ -387,7 +398,7 @@ async def measure(
     servers: list[ServerProcess],
     expected: str,
     data_dir: Path,
-) -> tuple[int, Phase, Phase, list[str]]:
+) -> tuple[int, Phase, Phase, Phase, list[str]]:
     n = args.streams
     pids = {"fake": fake.pid} | {f"app{i + 1}": s.process.pid for i, s in enumerate(servers)}  # type: ignore[union-attr]
     async with client_for(60) as client:
@@ -406,6 +417,20 @@ async def measure(
             baseline.wall = time.perf_counter() - baseline.began
         baseline.cpu = baseline.meter.spent()
     baseline.peak_kib = {"fake": memory_kib(fake.pid)["VmHWM"]}
+    await asyncio.sleep(1)
+
+    sdk = Phase("sdk")
+    client = sdk_client(fake.url)
+    try:
+        async with Meter(pids) as sdk.meter:
+            sdk.began = time.perf_counter()
+            sdk.results = await run_streams(
+                n, args.ramp, args.stream_timeout, lambda i: sdk_stream(client, expected)
+            )
+            sdk.wall = time.perf_counter() - sdk.began
+        sdk.cpu = sdk.meter.spent()
+    finally:
+        await client.aio.aclose()
     await asyncio.sleep(1)
 
     app = Phase("app")
@@ -440,7 +465,7 @@ async def measure(
     }
     async with client_for(60) as client:
         app.lost = await saved_losses(client, chats, app.results, expected)
-    return users, baseline, app, profiles
+    return users, baseline, sdk, app, profiles
 
 
 async def profile_app(
@@ -475,18 +500,31 @@ def fmt(value: float, digits: int = 0) -> str:
     return "-" if math.isnan(value) else f"{value:.{digits}f}"
 
 
-def report(args: argparse.Namespace, users: int, baseline: Phase, app: Phase) -> tuple[str, bool]:
-    def row(label: str, base: str, ours: str) -> str:
-        return f"{label:<34}{base:>18}  {ours:>28}"
+def report(
+    args: argparse.Namespace, users: int, baseline: Phase, sdk: Phase, app: Phase
+) -> tuple[str, bool]:
+    def row(label: str, base: str, through_sdk: str, ours: str) -> str:
+        return f"{label:<34}{base:>18}{through_sdk:>18}  {ours:>28}"
 
     def cpu(phase: Phase, label: str) -> str:
         spent = sum(v for k, v in phase.cpu.items() if k.startswith(label))
         return f"{spent:.1f} s ({spent / phase.wall:.0%})" if phase.wall else "-"
 
+    def each(value: Callable[[Phase], str]) -> tuple[str, str, str]:
+        return value(baseline), value(sdk), value(app)
+
+    def ttft(p: float) -> Callable[[Phase], str]:
+        return lambda phase: fmt(percentile(phase.ttfts_ms(), p))
+
+    def gap(p: float) -> Callable[[Phase], str]:
+        return lambda phase: fmt(percentile(phase.gaps_ms(), p))
+
     b_gap99 = percentile(baseline.gaps_ms(), 99)
     a_gap99 = percentile(app.gaps_ms(), 99)
     ratio = a_gap99 / b_gap99 if b_gap99 else math.nan
     a_ttft99 = percentile(app.ttfts_ms(), 99)
+    s_ttft99 = percentile(sdk.ttfts_ms(), 99)
+    ttft_ratio = a_ttft99 / s_ttft99 if s_ttft99 else math.nan
     peak = ", ".join(f"{label} {kib / 1024:.0f}" for label, kib in app.peak_kib.items())
     rss = ", ".join(f"{a / 1024:.0f} -> {b / 1024:.0f}" for a, b in app.rss_kib.values())
     app_server_cpu = sum(v for k, v in app.cpu.items() if k.startswith("app"))
@@ -501,33 +539,32 @@ def report(args: argparse.Namespace, users: int, baseline: Phase, app: Phase) ->
         f"at {args.chunk_chars} chars every {args.interval:g} s; ramp {args.ramp:g} s; "
         f"{os.cpu_count()} cores, load average {load_average:.1f}"
         + ("" if args.app_dir.resolve() == ROOT else f"; app from {args.app_dir}"),
-        row("", "baseline (fake)", "app"),
-        row("streams", str(len(baseline.results)), str(len(app.results))),
-        row("errors", str(baseline.errors), str(app.errors)),
-        row("lost (saved answer wrong)", "-", str(app.lost)),
-        row("text chunks received", str(baseline.chunks()), str(app.chunks())),
-        row("time to first text p50 ms", fmt(percentile(baseline.ttfts_ms(), 50)),
-            fmt(percentile(app.ttfts_ms(), 50))),
-        row("time to first text p99 ms", fmt(percentile(baseline.ttfts_ms(), 99)), fmt(a_ttft99)),
-        row("time to first text max ms", fmt(percentile(baseline.ttfts_ms(), 100)),
-            fmt(percentile(app.ttfts_ms(), 100))),
-        row("gap between chunks p50 ms", fmt(percentile(baseline.gaps_ms(), 50)),
-            fmt(percentile(app.gaps_ms(), 50))),
-        row("gap between chunks p99 ms", fmt(b_gap99), fmt(a_gap99)),
-        row("gap p99 ms, steady window", fmt(steady_gap99(baseline)), fmt(steady_gap99(app))),
-        row("gap between chunks max ms", fmt(percentile(baseline.gaps_ms(), 100)),
-            fmt(percentile(app.gaps_ms(), 100))),
-        row("phase wall time s", f"{baseline.wall:.1f}", f"{app.wall:.1f}"),
-        row("server peak memory MiB (VmHWM)", f"fake {baseline.peak_kib['fake'] / 1024:.0f}", peak),
-        row("server RSS MiB before -> after", "-", rss),
-        row("CPU: app server(s)", "-", cpu(app, "app")),
-        row("CPU: fake Gemini", cpu(baseline, "fake"), cpu(app, "fake")),
-        row("CPU: load client", cpu(baseline, "client"), cpu(app, "client")),
-        row("CPU: rest of machine", cpu(baseline, "other"), cpu(app, "other")),
-        row("CPU: stolen by the hypervisor", cpu(baseline, "steal"), cpu(app, "steal")),
-        row("app server CPU per chunk ms (all)", "-", fmt(per_chunk, 2)),
+        row("", "baseline (fake)", "SDK (fake)", "app"),
+        row("streams", *each(lambda phase: str(len(phase.results)))),
+        row("errors", *each(lambda phase: str(phase.errors))),
+        row("lost (saved answer wrong)", "-", "-", str(app.lost)),
+        row("text chunks received", *each(lambda phase: str(phase.chunks()))),
+        row("time to first text p50 ms", *each(ttft(50))),
+        row("time to first text p99 ms", *each(ttft(99))),
+        row("time to first text max ms", *each(ttft(100))),
+        row("gap between chunks p50 ms", *each(gap(50))),
+        row("gap between chunks p99 ms", *each(gap(99))),
+        row("gap p99 ms, steady window", *each(lambda phase: fmt(steady_gap99(phase)))),
+        row("gap between chunks max ms", *each(gap(100))),
+        row("phase wall time s", *each(lambda phase: f"{phase.wall:.1f}")),
+        row("server peak memory MiB (VmHWM)", f"fake {baseline.peak_kib['fake'] / 1024:.0f}", "-",
+            peak),
+        row("server RSS MiB before -> after", "-", "-", rss),
+        row("CPU: app server(s)", "-", "-", cpu(app, "app")),
+        row("CPU: fake Gemini", *each(lambda phase: cpu(phase, "fake"))),
+        row("CPU: load client", *each(lambda phase: cpu(phase, "client"))),
+        row("CPU: rest of machine", *each(lambda phase: cpu(phase, "other"))),
+        row("CPU: stolen by the hypervisor", *each(lambda phase: cpu(phase, "steal"))),
+        row("app server CPU per chunk ms (all)", "-", "-", fmt(per_chunk, 2)),
+        "app server CPU while the streams started (until each had its first text): "
+        + starting_cpu(app),
     ]  # fmt: skip
-    for phase in (baseline, app):
+    for phase in (baseline, sdk, app):
         wall, spent, chunks = steady(phase)
         if wall > 0 and chunks:
             shares = ", ".join(f"{k} {v / wall:.0%}" for k, v in spent.items())
@@ -536,18 +573,40 @@ def report(args: argparse.Namespace, users: int, baseline: Phase, app: Phase) ->
                 f"steady state of {phase.name} ({wall:.1f} s, {chunks / wall:.0f} chunks/s): "
                 f"CPU {shares}; app server {servers / chunks * 1000:.2f} ms per chunk"
             )
-    if baseline.errors:
-        lines.append(f"baseline errors: {error_kinds(baseline.results)}")
-    if app.errors:
-        lines.append(f"app errors: {error_kinds(app.results)}")
+    for phase in (baseline, sdk, app):
+        if phase.errors:
+            lines.append(f"{phase.name} errors: {error_kinds(phase.results)}")
     client_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines.append(f"load client peak memory {client_peak:.0f} MiB")
     lines.append(
         f"streams={args.streams} errors={app.errors} lost={app.lost} "
-        f"ttft_p99_ms={fmt(a_ttft99)} gap_p99_ms={fmt(a_gap99)} gap_p99_ratio={fmt(ratio, 2)}"
+        f"ttft_p99_ms={fmt(a_ttft99)} gap_p99_ms={fmt(a_gap99)} gap_p99_ratio={fmt(ratio, 2)} "
+        f"sdk_ttft_p99_ms={fmt(s_ttft99)} ttft_p99_ratio={fmt(ttft_ratio, 2)}"
     )
-    passed = app.errors == 0 and app.lost == 0 and ratio <= args.max_ratio
+    passed = (
+        app.errors == 0
+        and app.lost == 0
+        and ratio <= args.max_ratio
+        and ttft_ratio <= args.max_ttft_ratio
+    )
     return "\n".join(lines), passed
+
+
+def starting_cpu(phase: Phase) -> str:
+    """The app servers' CPU from the phase's start until every stream had its first text,
+    per stream (chunks of streams already flowing meanwhile included)."""
+    firsts = [r.text_times[0] for r in phase.results if r.text_times]
+    if phase.meter is None or not firsts:
+        return "-"
+    until = max(firsts)
+    samples = [s for s in phase.meter.samples if s[0] >= until]
+    if not samples:
+        return "-"
+    began, first = phase.meter.samples[0]
+    ended, last = samples[0]  # the first sample after the last first text
+    spent = sum(last[k] - first[k] for k in last if k.startswith("app"))
+    per_stream = spent / len(firsts) * 1000
+    return f"{spent:.2f} s over {ended - began:.1f} s, {per_stream:.1f} ms per stream"
 
 
 # --------------------------------------------------------------------------- processes
@@ -635,7 +694,7 @@ def main(argv: list[str] | None = None) -> int:
                     main = [sys.executable, str(args.app_dir.resolve() / "main.py")]
                     servers.append(ServerProcess(folder / f"app{index + 1}", env, main))
                     servers[-1].start(60)
-                users, baseline, app, profiles = asyncio.run(
+                users, baseline, sdk, app, profiles = asyncio.run(
                     measure(args, fake, servers, expected, folder)
                 )
             finally:
@@ -650,8 +709,8 @@ def main(argv: list[str] | None = None) -> int:
     for profile in profiles:
         print(profile + "\n")
     if args.dump is not None:
-        dump(args.dump, baseline, app)
-    text, passed = report(args, users, baseline, app)
+        dump(args.dump, baseline, sdk, app)
+    text, passed = report(args, users, baseline, sdk, app)
     print(text, flush=True)
     return 0 if passed else 1
 

@@ -21,12 +21,15 @@ from pathlib import Path
 from typing import Protocol
 
 import aiohttp
+from google import genai
+from google.genai import errors, types
 
 from tests.fakegemini import _LOREM
 from tests.serverproc import ROOT, free_port
 
 FAKE_KEY = "bench-key-AIzaFAKE"
-FAKE_PATH = "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+FAKE_MODEL = "gemini-2.5-flash"
+FAKE_PATH = f"/v1beta/models/{FAKE_MODEL}:streamGenerateContent"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # --------------------------------------------------------------------------- the fake server
@@ -270,6 +273,46 @@ async def fake_stream(session: aiohttp.ClientSession, base_url: str, expected: s
                     parts += texts
                 if candidate.get("finishReason"):
                     result.status = "complete" if candidate["finishReason"] == "STOP" else "error"
+    except STREAM_ERRORS as exc:
+        result.error = type(exc).__name__
+    result.text = "".join(parts)
+    _judge(result, expected)
+    return result
+
+
+def sdk_client(base_url: str) -> genai.Client:
+    """google-genai's client, pointed at the fake (one for all the baseline's streams).
+
+    One attempt, as the app's provider asks: no retries hidden in the figures.
+    """
+    options = types.HttpOptions(base_url=base_url, retry_options=types.HttpRetryOptions(attempts=1))
+    return genai.Client(api_key=FAKE_KEY, http_options=options)
+
+
+async def sdk_stream(client: genai.Client, expected: str) -> StreamResult:
+    """The SDK's baseline: the answer read with ``client.aio.models.generate_content_stream``,
+    as an app that only forwards Gemini's stream would read it (its response models too)."""
+    result = StreamResult(sent=time.perf_counter())
+    parts: list[str] = []
+    try:
+        stream = await client.aio.models.generate_content_stream(
+            model=FAKE_MODEL, contents="Tell me something."
+        )
+        async for chunk in stream:
+            now = time.perf_counter()
+            if result.first_event is None:
+                result.first_event = now
+            candidate = chunk.candidates[0] if chunk.candidates else None
+            content = candidate.content if candidate is not None else None
+            texts = [p.text for p in (content.parts or []) if p.text] if content else []
+            if texts:
+                result.text_times.append(now)
+                parts += texts
+            if candidate is not None and candidate.finish_reason is not None:
+                finish = getattr(candidate.finish_reason, "value", candidate.finish_reason)
+                result.status = "complete" if finish == "STOP" else "error"
+    except errors.APIError as exc:
+        result.error = f"HTTP {exc.code}"
     except STREAM_ERRORS as exc:
         result.error = type(exc).__name__
     result.text = "".join(parts)

@@ -1,0 +1,70 @@
+"""CPU to build one Gemini request: the SDK's way (config validated and converted every
+time) against a config converted once (gemini_stream.ConvertedConfigs).
+
+    .venv/bin/python -m tests.bench.request_body [--rounds 500]
+
+The request is an answer's: the default prompt of BeykusChat, thoughts asked for, one
+question. Prints CPU ms per request for each, several passes (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from google import genai
+from google.genai import types
+
+from beykusay import prompts
+from beykusay.providers.base import Turn
+from beykusay.providers.gemini import build_contents
+from beykusay.providers.gemini_stream import ConvertedConfigs, request_body
+
+MODEL = "gemini-2.5-flash"
+PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+
+
+def cpu_ms(job: Callable[[], object], rounds: int) -> float:
+    job()
+    began = time.process_time()
+    for _ in range(rounds):
+        job()
+    return (time.process_time() - began) / rounds * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=500)
+    ap.add_argument("--passes", type=int, default=3)
+    args = ap.parse_args()
+    client = genai.Client(api_key="bench-key")
+    instruction = prompts.system_instruction(prompts_dir=PROMPTS, model_id="BeykusChat")
+    history = [Turn("user", "Question 1")]
+    configs = ConvertedConfigs()
+
+    def make() -> types.GenerateContentConfig:
+        return types.GenerateContentConfig(
+            system_instruction=instruction,
+            thinking_config=types.ThinkingConfig(include_thoughts=True),
+        )
+
+    def each_time() -> object:
+        contents = build_contents(history)
+        return request_body(client, model=MODEL, contents=contents, config=make())
+
+    def once() -> object:
+        config, part = configs.get(client, MODEL, (instruction, True), make)
+        contents = build_contents(history)
+        return request_body(client, model=MODEL, contents=contents, config=config, converted=part)
+
+    for _ in range(args.passes):
+        print(
+            f"request_body cpu_ms sdk_each_time={cpu_ms(each_time, args.rounds):.3f} "
+            f"converted_once={cpu_ms(once, args.rounds):.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
