@@ -37,6 +37,7 @@ class Sidebar:
         self.limit = PAGE
         self.titles: dict[int | None, str] = {}
         self.shown = 0  # bumped by each render: an older one still building stops
+        self.asked = 0  # bumped by each refresh: an older query's answer is not shown
         self.on_renamed = on_renamed
         self.on_deleted_current = on_deleted_current
         drawer = ui.left_drawer(value=False, fixed=True, bottom_corner=True)
@@ -121,11 +122,14 @@ class Sidebar:
         menu.open()
 
     async def refresh(self) -> None:
+        self.asked += 1
+        asked = self.asked
         query = (self.search.value or "").strip()[:200] or None
         chats, total = await asyncio.to_thread(
             operations.list_chats, self.viewer.user_id, query, self.limit
         )
-        await self.render(chats, total)
+        if asked == self.asked:  # else a newer search (or list) is on its way: show that
+            await self.render(chats, total)
 
     async def show_more(self) -> None:
         self.limit += PAGE

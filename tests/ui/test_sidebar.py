@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 
 import pytest
 from nicegui import ElementFilter, ui
@@ -71,6 +72,40 @@ async def test_new_chat_opens_an_empty_conversation(user: User, register: Regist
     await user.open(f"/chat/{chat.id}")
     user.find(marker="new-chat").click()
     await user.should_see("How can I help you today?", retries=30)
+
+
+async def test_a_slow_earlier_search_never_replaces_a_newer_one(
+    user: User, register: Register, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typing "shop", then more: the list shows what the last search found, even when the
+    database answers the earlier search last. Before, the late answer replaced the list,
+    so "Nothing found." gave way to "Shopping list" for a search that does not match it."""
+    await register()
+    make_chats(["Shopping list", "Travel plans"])
+    await user.open("/chat")
+    list_chats = operations.list_chats
+    asked, release, answered = threading.Event(), threading.Event(), threading.Event()
+
+    def slow_for_shop(user_id: int, query: str | None, limit: int) -> tuple[list[Chat], int]:
+        if query != "shop":
+            return list_chats(user_id, query, limit)
+        asked.set()
+        release.wait(timeout=10)  # answers once the newer search is shown
+        try:
+            return list_chats(user_id, query, limit)
+        finally:
+            answered.set()
+
+    monkeypatch.setattr(operations, "list_chats", slow_for_shop)
+    user.find(marker="search").type("shop")
+    await eventually(asked.is_set)  # the "shop" search is on its way
+    user.find(marker="search").clear().type("nothing like this")
+    await user.should_see("Nothing found.", retries=30)
+    release.set()
+    await eventually(answered.is_set)
+    await asyncio.sleep(0.2)  # the page has had the late answer for a while now
+    await user.should_see("Nothing found.")
+    assert shown_titles(user) == []
 
 
 async def test_search_filters_by_title_and_text_in_any_alphabet(
