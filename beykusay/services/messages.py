@@ -81,14 +81,6 @@ _NEW_LEAF = (
     .values(current_leaf_id=bindparam("leaf"), updated_at=bindparam("now"))
 )
 _NEW_LEAF_AND_TITLE = _NEW_LEAF.values(title=bindparam("new_title"), auto_title=False)
-_VERSIONS = (
-    select(_messages.c.id).where(_messages.c.parent_id == bindparam("parent")).order_by("id")
-)
-_FIRST_VERSIONS = (
-    select(_messages.c.id)
-    .where(_messages.c.parent_id.is_(None), _messages.c.chat_id == bindparam("chat"))
-    .order_by("id")
-)
 
 
 def _insert(session: Session, message: Message) -> Message:
@@ -96,15 +88,6 @@ def _insert(session: Session, message: Message) -> Message:
     result = session.connection().execute(_INSERT_MESSAGE, values)
     message.id = result.inserted_primary_key[0]  # type: ignore[index]
     return message
-
-
-def _versions(session: Session, message: Message) -> list[int]:
-    """The ids of ``message``'s versions, itself included, oldest first (tree.sibling_ids)."""
-    if message.parent_id is None:
-        found = session.connection().execute(_FIRST_VERSIONS, {"chat": message.chat_id})
-    else:
-        found = session.connection().execute(_VERSIONS, {"parent": message.parent_id})
-    return list(found.scalars())
 
 
 def _begin_answer(
@@ -131,7 +114,7 @@ def _begin_answer(
     session.commit()  # what the ORM holds (attached files) is written too
     if files_shown is None:
         files_shown = tree.attachments_of(session=session, message=question)
-    versions = _versions(session, question)
+    versions = tree.versions_of(session=session, message=question)
     shown = message_json(question, sibling_ids=versions, attachments=files_shown)
     return Turnstart(question, answer, shown)
 

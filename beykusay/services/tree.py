@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import CTE, and_, case, func, literal_column, or_, true
+from sqlalchemy import CTE, and_, bindparam, case, func, literal_column, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -126,6 +126,27 @@ def sibling_ids(*, session: Session, messages: Sequence[Message]) -> dict[int, l
     for message_id, parent_id, chat_id in found:
         versions[_family(parent_id, chat_id)].append(message_id)
     return {m.id or 0: versions[_family(m.parent_id, m.chat_id)] for m in messages}
+
+
+_messages = Message.__table__  # type: ignore[attr-defined]
+# One message's versions, as statements built once (every start asks them for its question).
+_VERSIONS = (
+    select(_messages.c.id).where(_messages.c.parent_id == bindparam("parent")).order_by("id")
+)
+_FIRST_VERSIONS = (
+    select(_messages.c.id)
+    .where(_messages.c.parent_id.is_(None), _messages.c.chat_id == bindparam("chat"))
+    .order_by("id")
+)
+
+
+def versions_of(*, session: Session, message: Message) -> list[int]:
+    """``sibling_ids`` for one message: its versions' ids, itself included, oldest first."""
+    if message.parent_id is None:
+        found = session.connection().execute(_FIRST_VERSIONS, {"chat": message.chat_id})
+    else:
+        found = session.connection().execute(_VERSIONS, {"parent": message.parent_id})
+    return list(found.scalars())
 
 
 def _family(parent_id: int | None, chat_id: int) -> tuple[int | None, int | None]:
