@@ -30,6 +30,7 @@ from .base import (
     Usage,
 )
 from .gemini_files import GeminiFiles, file_gone
+from .gemini_http import LoopClients
 from .gemini_stream import (
     Chunk,
     ConvertedConfigs,
@@ -164,11 +165,11 @@ class GeminiProvider:
         options = types.HttpOptions(
             base_url=base_url, retry_options=types.HttpRetryOptions(attempts=1)
         )
-        self._client = genai.Client(api_key=api_key, http_options=options)
+        self._clients = LoopClients(api_key, options)
         self._configs = ConvertedConfigs()
-        self._files = GeminiFiles(self._client, inline_bytes=inline_bytes)
+        self._files = GeminiFiles(self._clients.current, inline_bytes=inline_bytes)
         self._light = True  # chunks read by gemini_stream, configs converted once
-        if missing := missing_internals(self._client):
+        if missing := missing_internals(genai.Client(api_key=api_key, http_options=options)):
             log.warning(
                 "google-genai %s lacks %s (used to read Gemini's streams lightly): "
                 "reading them through its public generate_content_stream instead, "
@@ -179,8 +180,8 @@ class GeminiProvider:
             self._light = False
 
     async def aclose(self) -> None:
-        """Close the SDK's HTTP sessions."""
-        await self._client.aio.aclose()
+        """Close the HTTP session of the running loop."""
+        await self._clients.aclose()
 
     async def stream(self, request: GenerationRequest) -> AsyncIterator[ProviderEvent]:
         """Yield events for one answer; raise ProviderError on failure."""
@@ -308,12 +309,13 @@ class GeminiProvider:
         # What the config is made of (Sampling is a frozen dataclass of hashable values).
         key = (request.system_instruction, request.thinking, request.web_search, sampling)
         try:
+            client = self._clients.current()
             config = (
-                self._configs.get(self._client, request.model, key, make_config)
+                self._configs.get(client, request.model, key, make_config)
                 if self._light
                 else (make_config(), {})
             )
-            chunks = await self._open_stream(request, config, queue)
+            chunks = await self._open_stream(client, request, config, queue)
             async for chunk in chunks:
                 queue.put_nowait(chunk)
         except Exception as exc:
@@ -322,19 +324,20 @@ class GeminiProvider:
             queue.put_nowait(None)
 
     def _stream(
-        self, model: str, contents: list[types.Content], config: Config
+        self, client: genai.Client, model: str, contents: list[types.Content], config: Config
     ) -> AsyncIterator[Chunk | types.GenerateContentResponse]:
         """The SDK's request for a streamed answer, its chunks read lightly (gemini_stream),
         or through the SDK's public call when its internals are missing."""
         made, converted = config
         if self._light:
             return stream_chunks(
-                self._client, model=model, contents=contents, config=made, converted=converted
+                client, model=model, contents=contents, config=made, converted=converted
             )
-        return public_chunks(self._client, model=model, contents=contents, config=made)
+        return public_chunks(client, model=model, contents=contents, config=made)
 
     async def _open_stream(
         self,
+        client: genai.Client,
         request: GenerationRequest,
         config: Config,
         queue: asyncio.Queue[Any],
@@ -346,11 +349,11 @@ class GeminiProvider:
         """
         contents = build_contents(request.history)
         if request.files is None:
-            return self._stream(request.model, contents, config)
+            return self._stream(client, request.model, contents, config)
         queue.put_nowait(PREPARING)  # no stall timer while files upload and process
         with_files, by_uri = await self._files.contents(request.history, request.files, contents)
         queue.put_nowait(PREPARED)
-        stream = self._stream(request.model, with_files, config)
+        stream = self._stream(client, request.model, with_files, config)
         if not by_uri:
             return stream
         try:  # the SDK sends the request when the first chunk is read
@@ -364,7 +367,7 @@ class GeminiProvider:
         queue.put_nowait(PREPARING)
         with_files, _ = await self._files.contents(request.history, request.files, contents)
         queue.put_nowait(PREPARED)
-        stream = self._stream(request.model, with_files, config)
+        stream = self._stream(client, request.model, with_files, config)
         try:
             return await _started(stream)
         except errors.APIError as exc:

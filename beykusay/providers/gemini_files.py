@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from google import genai
@@ -52,8 +52,10 @@ def text_part(file: Attachment, data: bytes) -> types.Part:
 class GeminiFiles:
     """Builds the contents of a request whose turns carry files."""
 
-    def __init__(self, client: genai.Client, *, inline_bytes: int, poll: float = 0.5) -> None:
-        self._client = client
+    def __init__(
+        self, client: Callable[[], genai.Client], *, inline_bytes: int, poll: float = 0.5
+    ) -> None:
+        self._client = client  # the running loop's (gemini_http.LoopClients)
         self._inline_bytes = inline_bytes
         self._poll = poll
 
@@ -105,7 +107,7 @@ class GeminiFiles:
         data = await source.read(file.ref)
         if file.mime_type == "image/gif":
             data, mime_type = await asyncio.to_thread(_as_png, data), "image/png"
-        uploaded = await self._client.aio.files.upload(
+        uploaded = await self._client().aio.files.upload(
             file=io.BytesIO(data),
             config=types.UploadFileConfig(mime_type=mime_type, display_name=file.name[:200]),
         )
@@ -133,7 +135,7 @@ class GeminiFiles:
             await asyncio.sleep(delay)
             delay = min(delay * 1.5, 5.0)
             assert file.name is not None
-            file = await self._client.aio.files.get(name=file.name)
+            file = await self._client().aio.files.get(name=file.name)
         if file.state == types.FileState.FAILED:
             raise ProviderError(f"Gemini could not read the file {name}.", code="bad_request")
         return file
