@@ -6,8 +6,9 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from beykusay.batches import Batcher
 from beykusay.config import ENV_FILE, Settings, get_settings
-from beykusay.db import init_engine, new_session
+from beykusay.db import in_session, init_engine, new_session
 from beykusay.generation import GenerationManager
 from beykusay.providers import make_provider
 from beykusay.ratelimit import Limiter, RedisSlidingWindowLimiter, SlidingWindowLimiter
@@ -15,6 +16,7 @@ from beykusay.services.accounts import LoginGuard
 from beykusay.services.completions import ConnectionAnswers
 from beykusay.services.instances import reap_orphans
 from beykusay.services.messages import interrupt_streaming
+from beykusay.services.senders import find_senders
 from beykusay.state import AppState, get_state_or_none, set_state
 
 if TYPE_CHECKING:
@@ -54,6 +56,10 @@ def build_state(settings: Settings) -> AppState:
         signing_key=settings.token_signing_key(),
         completions=ConnectionAnswers(
             send_limiter=send_limiter, max_per_user=settings.max_answers_per_user
+        ),
+        senders=Batcher(
+            lambda asks: in_session(lambda session: find_senders(session, asks)),
+            name="sender-lookup",  # one batch at a time: the rest gather meanwhile
         ),
     )
 

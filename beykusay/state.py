@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from beykusay.batches import Batcher
 from beykusay.config import Settings
 from beykusay.generation import GenerationManager
 from beykusay.providers import Provider
 from beykusay.services.accounts import LoginGuard
 from beykusay.services.completions import ConnectionAnswers
+from beykusay.services.senders import Ask, Found
 
 
 @dataclass
@@ -19,6 +21,7 @@ class AppState:
     login_guard: LoginGuard
     signing_key: str  # the token key (Settings.token_signing_key), read once
     completions: ConnectionAnswers  # /v1 answers, which belong to their connection
+    senders: Batcher[Ask, Found]  # the users and chats of requests that start answers
 
 
 _state: AppState | None = None

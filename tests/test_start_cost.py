@@ -1,10 +1,12 @@
 """What starting an answer costs the server, counted (not timed): statements run by a
-start and by its history, sessions opened by the send route; and the send route's
-answers to a bad request, which finding the user and the chat together must not change."""
+start and by its history, how the send route finds a burst's users and chats; and the
+send route's answers to a bad request, which finding them together must not change."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session
 
+from beykusay import app as app_module
 from beykusay.api import deps
 from beykusay.api.router import build_api
 from beykusay.app import build_state
@@ -23,6 +26,7 @@ from beykusay.models import User
 from beykusay.providers.base import AnswerText, Finish
 from beykusay.services import accounts, chats
 from beykusay.services import messages as message_service
+from beykusay.services import senders as senders_module
 from beykusay.state import AppState, set_state
 from tests.databases import BACKENDS, fresh_database
 from tests.scripted import ScriptedProvider
@@ -129,30 +133,49 @@ def _chat_of(user: User) -> int:
         return chat.id
 
 
-async def test_a_send_finds_its_user_and_chat_in_one_session(
+async def test_sends_arriving_together_find_their_users_and_chats_together(
     world: tuple[AppState, httpx.AsyncClient, User], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The user and the chat are read in one session (one thread hop), not one each."""
+    """A burst's users and chats are read in one batch (one thread hop, two statements),
+    not in a session and a hop per request; each sender still gets their own chat."""
     state, client, user = world
-    chat = _chat_of(user)
-    opened: list[Session] = []
+    with new_session() as session:
+        others = [
+            accounts.register_user(session=session, username=f"user{i}", password="x" * 8)
+            for i in range(4)
+        ]
+        session.expunge_all()
+    senders = [user, *others]
+    chat_ids = [_chat_of(sender) for sender in senders]
+    for _ in range(len(senders)):
+        state.provider.enqueue([AnswerText("Hello."), Finish("STOP")])  # type: ignore[attr-defined]
+    batches: list[list[int | None]] = []
+    real = app_module.find_senders
 
-    def counting() -> Session:
-        opened.append(new_session())
-        return opened[-1]
+    def gated(session: Session, asks: Sequence[senders_module.Ask]) -> list[Any]:
+        if not batches:  # the first one waits until the others are waiting too
+            deadline = time.monotonic() + 10
+            while state.senders.waiting < len(senders) - 1 and time.monotonic() < deadline:
+                time.sleep(0.005)
+        batches.append([ask.chat_id for ask in asks])
+        return real(session, asks)
 
-    monkeypatch.setattr(deps, "new_session", counting)
-    sent = await client.post(
-        f"/chats/{chat}/messages?stream=false",
-        json={"content": "hi"},
-        headers=_token_of(state, user),
+    monkeypatch.setattr(app_module, "find_senders", gated)
+    monkeypatch.setattr(deps, "new_session", None)  # no session of its own per request
+    sent = await asyncio.gather(
+        *(
+            client.post(
+                f"/chats/{chat}/messages?stream=false",
+                json={"content": "hi"},
+                headers=_token_of(state, sender),
+            )
+            for sender, chat in zip(senders, chat_ids, strict=True)
+        )
     )
-    assert sent.status_code == 201, sent.text
-    regenerated = await client.post(
-        f"/chats/{chat}/regenerate?stream=false", headers=_token_of(state, user)
-    )
-    assert regenerated.status_code == 201, regenerated.text
-    assert len(opened) == 2  # one per request
+    assert [r.status_code for r in sent] == [201] * len(senders), [r.text for r in sent]
+    assert [r.json()["user_message"]["chat_id"] for r in sent] == chat_ids
+    assert len(batches) == 2  # the first alone, then all the others together
+    assert sorted(chat for batch in batches for chat in batch if chat) == sorted(chat_ids)
 
 
 async def test_a_bad_send_is_refused_as_before(

@@ -14,13 +14,13 @@ never wait for each other in a circle (PostgreSQL would abort one as a deadlock)
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
+from beykusay.batches import Batcher
 from beykusay.providers.base import GenerationRequest
 from beykusay.services.messages import Turnstart
 
@@ -41,10 +41,9 @@ class StartedTurn:
     attachments_omitted: int = 0  # of those, messages that carried files
 
 
-@dataclass(eq=False)
-class _Pending(Generic[T]):
-    work: Callable[[Session], T]
-    result: asyncio.Future[T]
+@dataclass(frozen=True, slots=True)
+class _Start:
+    work: Work
     order: tuple[int, int]  # (user id, chat id): the rows it locks, in this order
 
 
@@ -52,50 +51,18 @@ class StartBatcher:
     """Runs starts as they come, batching those that arrive while a batch runs."""
 
     def __init__(self, run_all: RunAll, *, parallel: int = 1, max_batch: int = MAX_BATCH) -> None:
-        self.run_all = run_all
-        self.parallel = parallel  # start transactions at once (1 where one lock serialises)
-        self.max_batch = max_batch
-        self._pending: list[_Pending[Any]] = []
-        self._drains: set[asyncio.Task[None]] = set()
-        self._ready = False  # a drain is about to take what is pending
+        self._batches: Batcher[_Start, Any] = Batcher(
+            lambda starts: run_all([start.work for start in starts]),
+            parallel=parallel,  # start transactions at once (1 where one lock serialises)
+            max_batch=max_batch,
+            order=lambda start: start.order,
+            name="answer-starter",
+        )
 
     async def start(self, work: Callable[[Session], T], *, user_id: int, chat_id: int) -> T:
         """Run ``work`` in the next start transaction; its result once that committed.
 
         ``user_id`` and ``chat_id`` name the rows the work locks (user first, then chat).
         """
-        loop = asyncio.get_running_loop()
-        pending = _Pending(work, loop.create_future(), (user_id, chat_id))
-        self._pending.append(pending)
-        if not self._ready and len(self._drains) < self.parallel:
-            self._ready = True
-            drain = asyncio.create_task(self._drain(), name="answer-starter")
-            self._drains.add(drain)
-            drain.add_done_callback(self._drains.discard)
-        # Shielded: a committed turn's result must reach its caller's caller (the
-        # manager's shielded start), even if one awaiting it is cancelled.
-        return await asyncio.shield(pending.result)
-
-    async def _drain(self) -> None:
-        while True:
-            self._ready = False  # what arrives from now on waits for the next batch
-            if not self._pending:
-                return
-            batch = sorted(self._pending[: self.max_batch], key=lambda p: p.order)
-            del self._pending[: self.max_batch]
-            try:
-                outcomes = await asyncio.to_thread(self.run_all, [p.work for p in batch])
-            except Exception as exc:  # the transaction itself failed: none started
-                outcomes = [exc] * len(batch)
-            except BaseException:
-                for pending in batch + self._pending:
-                    pending.result.cancel()
-                self._pending.clear()
-                raise
-            for pending, outcome in zip(batch, outcomes, strict=True):
-                if pending.result.done():
-                    continue
-                if isinstance(outcome, Exception):
-                    pending.result.set_exception(outcome)
-                else:
-                    pending.result.set_result(outcome)
+        result: T = await self._batches.run(_Start(work, (user_id, chat_id)))
+        return result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal, get_args
 
 from sqlmodel import Session, col, func, or_, select, update
@@ -78,10 +78,15 @@ def check_may_log_in(user: User) -> None:
 SEEN_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often
 
 
+def seen_long_ago(user: User, now: datetime) -> bool:
+    """Whether ``user``'s last visit is due to be written again (once a minute)."""
+    return user.last_seen_at is None or now - user.last_seen_at >= SEEN_EVERY
+
+
 def note_seen(session: Session, user: User) -> None:
     """Remember that ``user`` was here now, writing at most once a minute."""
     now = utcnow()
-    if user.last_seen_at is None or now - user.last_seen_at >= SEEN_EVERY:
+    if seen_long_ago(user, now):
         session.exec(update(User).where(col(User.id) == user.id).values(last_seen_at=now))
         session.commit()
         user.last_seen_at = now
