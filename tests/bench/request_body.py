@@ -3,8 +3,10 @@ time) against a config converted once (gemini_stream.ConvertedConfigs).
 
     .venv/bin/python -m tests.bench.request_body [--rounds 500]
 
-The request is an answer's: the default prompt of BeykusChat, thoughts asked for, one
-question. Prints CPU ms per request for each, several passes (the machine is shared).
+The request is an answer's: the default prompt of BeykusChat, thoughts asked for, and a
+conversation of a few turns (three questions answered, each answer with its thought
+signature, then a fourth question). Prints CPU ms per request for each, several passes
+(the machine is shared).
 """
 
 from __future__ import annotations
@@ -19,11 +21,23 @@ from google.genai import types
 
 from beykusay import prompts
 from beykusay.providers.base import Turn
-from beykusay.providers.gemini import build_contents
+from beykusay.providers.gemini import build_contents, encode_signature
 from beykusay.providers.gemini_stream import ConvertedConfigs, request_body
 
 MODEL = "gemini-2.5-flash"
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+ANSWER = "Istanbul lies on two continents, and was Constantinople for centuries. " * 8
+
+
+def conversation(questions: int = 4) -> list[Turn]:
+    """``questions`` user turns, each but the last answered (with a thought signature)."""
+    turns: list[Turn] = []
+    for n in range(1, questions + 1):
+        turns.append(Turn("user", f"Question {n}: what about Istanbul?"))
+        if n < questions:
+            signature = encode_signature(bytes(range(n, n + 200)))
+            turns.append(Turn("model", f"{n}. {ANSWER}", signature=signature))
+    return turns
 
 
 def cpu_ms(job: Callable[[], object], rounds: int) -> float:
@@ -41,7 +55,7 @@ def main() -> None:
     args = ap.parse_args()
     client = genai.Client(api_key="bench-key")
     instruction = prompts.system_instruction(prompts_dir=PROMPTS, model_id="BeykusChat")
-    history = [Turn("user", "Question 1")]
+    history = conversation()
     configs = ConvertedConfigs()
 
     def make() -> types.GenerateContentConfig:
