@@ -1,5 +1,8 @@
-"""CPU to build one Gemini request: the SDK's way (config validated and converted every
-time) against a config converted once (gemini_stream.ConvertedConfigs).
+"""CPU to build one Gemini request: the SDK's way (config and contents validated and
+converted every time), the SDK's way for the contents with the config converted once
+(gemini_stream.ConvertedConfigs, the light path before gemini_contents), and the light
+path's way: config converted once, contents written as JSON from the turns
+(gemini_contents.request_contents, gemini_stream.light_request_body).
 
     .venv/bin/python -m tests.bench.request_body [--rounds 500]
 
@@ -17,12 +20,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from google import genai
-from google.genai import types
+from google.genai import _common, types
+from google.genai import models as sdk_models
 
 from beykusay import prompts
 from beykusay.providers.base import Turn
-from beykusay.providers.gemini import build_contents, encode_signature
-from beykusay.providers.gemini_stream import ConvertedConfigs, request_body
+from beykusay.providers.gemini_contents import encode_signature, request_contents, sdk_contents
+from beykusay.providers.gemini_stream import ConvertedConfigs, light_request_body, request_body
 
 MODEL = "gemini-2.5-flash"
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
@@ -65,18 +69,26 @@ def main() -> None:
         )
 
     def each_time() -> object:
-        contents = build_contents(history)
+        contents = sdk_contents(history)
         return request_body(client, model=MODEL, contents=contents, config=make())
 
-    def once() -> object:
-        config, part = configs.get(client, MODEL, (instruction, True), make)
-        contents = build_contents(history)
-        return request_body(client, model=MODEL, contents=contents, config=config, converted=part)
+    def once() -> object:  # as request_body did with a converted config before
+        _, part = configs.get(client, MODEL, (instruction, True), make)
+        api = client.aio._api_client
+        parameters = types._GenerateContentParameters(model=MODEL, contents=sdk_contents(history))
+        request = sdk_models._GenerateContentParameters_to_mldev(api, parameters, None, parameters)
+        request.update(part)
+        return _common.encode_unserializable_types(_common.convert_to_dict(request))
+
+    def written() -> object:
+        _, part = configs.get(client, MODEL, (instruction, True), make)
+        return light_request_body(part, request_contents(history))
 
     for _ in range(args.passes):
         print(
             f"request_body cpu_ms sdk_each_time={cpu_ms(each_time, args.rounds):.3f} "
-            f"converted_once={cpu_ms(once, args.rounds):.3f}"
+            f"converted_once={cpu_ms(once, args.rounds):.3f} "
+            f"contents_written={cpu_ms(written, args.rounds):.3f}"
         )
 
 
