@@ -1,5 +1,6 @@
 """A config converted once (ConvertedConfigs) makes the very request the SDK's converter
-makes of it every time: the same JSON, byte for byte, whatever the config and contents."""
+makes of it every time: the same JSON, byte for byte, whatever the config and contents
+(tests/test_gemini_contents.py checks the contents against the SDK's)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from google import genai
 from google.genai import types
 
 from beykusay.providers.base import InlineData, Turn
-from beykusay.providers.gemini import build_contents, encode_signature
-from beykusay.providers.gemini_stream import ConvertedConfigs, request_body
+from beykusay.providers.gemini_contents import encode_signature, request_contents, sdk_contents
+from beykusay.providers.gemini_stream import ConvertedConfigs, light_request_body, request_body
 
 MODEL = "gemini-2.5-flash"
 CONFIGS: list[dict[str, Any]] = [
@@ -41,7 +42,6 @@ HISTORY = [
 @pytest.mark.parametrize("fields", CONFIGS)
 def test_a_converted_config_makes_the_sdks_request(fields: dict[str, Any]) -> None:
     client = genai.Client(api_key="test-key")
-    contents = build_contents(HISTORY)
     made: list[types.GenerateContentConfig] = []
 
     def make() -> types.GenerateContentConfig:
@@ -52,10 +52,10 @@ def test_a_converted_config_makes_the_sdks_request(fields: dict[str, Any]) -> No
     config, part = configs.get(client, MODEL, "key", make)
     assert configs.get(client, MODEL, "key", make) == (config, part)
     assert len(made) == 1  # converted once
-    sdk = request_body(client, model=MODEL, contents=contents, config=config)
-    ours = request_body(client, model=MODEL, contents=contents, config=config, converted=part)
+    sdk = request_body(client, model=MODEL, contents=sdk_contents(HISTORY), config=config)
+    ours = light_request_body(part, request_contents(HISTORY))
     assert json.dumps(ours) == json.dumps(sdk)
-    again = request_body(client, model=MODEL, contents=contents, config=config, converted=part)
+    again = light_request_body(part, request_contents(HISTORY))
     assert json.dumps(again) == json.dumps(sdk)  # the kept part is never changed
 
 

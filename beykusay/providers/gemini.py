@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
 import importlib
 import logging
@@ -21,7 +19,6 @@ from .base import (
     AnswerText,
     Finish,
     GenerationRequest,
-    InlineData,
     ProviderError,
     ProviderEvent,
     Signature,
@@ -29,11 +26,14 @@ from .base import (
     Turn,
     Usage,
 )
+from .gemini_contents import Piece, encode_signature, request_contents, sdk_contents
+from .gemini_contents import decode_signature as decode_signature  # where it was before
 from .gemini_files import GeminiFiles, file_gone
 from .gemini_http import LoopClients
 from .gemini_stream import (
     Chunk,
     ConvertedConfigs,
+    light_request_body,
     missing_internals,
     public_chunks,
     stream_chunks,
@@ -72,40 +72,6 @@ _CONNECTION_ERRORS = _transport_errors()
 Config = tuple[types.GenerateContentConfig, dict[str, Any]]
 # Markers in a stream's queue: the turns' files are being prepared (uploaded), or ready.
 PREPARING, PREPARED = object(), object()
-
-
-def encode_signature(raw: bytes) -> str:
-    """Thought signature bytes as the standard base64 text stored in Turn.signature."""
-    return base64.b64encode(raw).decode("ascii")
-
-
-def decode_signature(value: str) -> bytes | None:
-    """Inverse of encode_signature; also accepts URL-safe base64; None if unreadable."""
-    try:
-        return base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_", validate=False)
-    except (binascii.Error, ValueError):
-        return None
-
-
-def _part(piece: str | InlineData) -> types.Part:
-    if isinstance(piece, InlineData):
-        return types.Part.from_bytes(data=piece.data, mime_type=piece.mime_type)
-    return types.Part(text=piece)
-
-
-def build_contents(history: Sequence[Turn]) -> list[types.Content]:
-    """The conversation as Gemini contents; a model turn carries its thought signature back."""
-    contents = []
-    for turn in history:
-        if turn.parts:
-            contents.append(types.Content(role=turn.role, parts=[_part(p) for p in turn.parts]))
-            continue
-        raw = decode_signature(turn.signature) if turn.role == "model" and turn.signature else None
-        part = (
-            types.Part(text=turn.text, thought_signature=raw) if raw else types.Part(text=turn.text)
-        )
-        contents.append(types.Content(role=turn.role, parts=[part]))
-    return contents
 
 
 def _api_error(exc: errors.APIError, model: str, api_key: str) -> ProviderError:
@@ -324,15 +290,21 @@ class GeminiProvider:
             queue.put_nowait(None)
 
     def _stream(
-        self, client: genai.Client, model: str, contents: list[types.Content], config: Config
+        self,
+        client: genai.Client,
+        model: str,
+        history: Sequence[Turn],
+        files: list[list[Piece]] | None,
+        config: Config,
     ) -> AsyncIterator[Chunk | types.GenerateContentResponse]:
-        """The SDK's request for a streamed answer, its chunks read lightly (gemini_stream),
-        or through the SDK's public call when its internals are missing."""
+        """The SDK's request for a streamed answer, its body written from the turns
+        (gemini_contents) and its chunks read lightly (gemini_stream), or through the
+        SDK's public call when its internals are missing."""
         made, converted = config
         if self._light:
-            return stream_chunks(
-                client, model=model, contents=contents, config=made, converted=converted
-            )
+            path, body = light_request_body(converted, request_contents(history, files))
+            return stream_chunks(client, path, body, http_options=made.http_options)
+        contents = sdk_contents(history, files)
         return public_chunks(client, model=model, contents=contents, config=made)
 
     async def _open_stream(
@@ -347,13 +319,12 @@ class GeminiProvider:
         When Gemini says an uploaded file is gone (expired early, deleted), the uploads
         are forgotten and the files sent again, once.
         """
-        contents = build_contents(request.history)
         if request.files is None:
-            return self._stream(client, request.model, contents, config)
+            return self._stream(client, request.model, request.history, None, config)
         queue.put_nowait(PREPARING)  # no stall timer while files upload and process
-        with_files, by_uri = await self._files.contents(request.history, request.files, contents)
+        files, by_uri = await self._files.parts(request.history, request.files)
         queue.put_nowait(PREPARED)
-        stream = self._stream(client, request.model, with_files, config)
+        stream = self._stream(client, request.model, request.history, files, config)
         if not by_uri:
             return stream
         try:  # the SDK sends the request when the first chunk is read
@@ -365,9 +336,9 @@ class GeminiProvider:
         for ref in by_uri:
             await request.files.forget_upload(ref)
         queue.put_nowait(PREPARING)
-        with_files, _ = await self._files.contents(request.history, request.files, contents)
+        files, _ = await self._files.parts(request.history, request.files)
         queue.put_nowait(PREPARED)
-        stream = self._stream(client, request.model, with_files, config)
+        stream = self._stream(client, request.model, request.history, files, config)
         try:
             return await _started(stream)
         except errors.APIError as exc:

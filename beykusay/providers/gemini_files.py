@@ -17,7 +17,8 @@ from google import genai
 from google.genai import errors, types
 
 from .attachments import Attachment, FileGone, FileSource
-from .base import ProviderError, Turn
+from .base import InlineData, ProviderError, Turn
+from .gemini_contents import Piece, UploadedFile
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +44,15 @@ def _as_png(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def text_part(file: Attachment, data: bytes) -> types.Part:
+def text_part(file: Attachment, data: bytes) -> str:
     """A text file as Gemini reads it: headed by its name."""
     text = data.decode("utf-8", errors="replace")
-    return types.Part(text=f"File {file.name}:\n\n{text}")
+    return f"File {file.name}:\n\n{text}"
 
 
 class GeminiFiles:
-    """Builds the contents of a request whose turns carry files."""
+    """Makes the parts of a request's turns that carry files (gemini_contents puts them
+    before the turns' words)."""
 
     def __init__(
         self, client: Callable[[], genai.Client], *, inline_bytes: int, poll: float = 0.5
@@ -59,10 +61,10 @@ class GeminiFiles:
         self._inline_bytes = inline_bytes
         self._poll = poll
 
-    async def contents(
-        self, history: Sequence[Turn], source: FileSource, base: list[types.Content]
-    ) -> tuple[list[types.Content], list[int]]:
-        """``base`` (the turns as text) with each turn's files put in; the blobs sent by URI."""
+    async def parts(
+        self, history: Sequence[Turn], source: FileSource
+    ) -> tuple[list[list[Piece]], list[int]]:
+        """Each turn's files as parts, turn by turn; the blobs sent by URI."""
         media = {f.ref: f for turn in history for f in turn.files if f.kind != "text"}
         text_size = sum(f.size for turn in history for f in turn.files if f.kind == "text")
         inline_size = text_size + sum(f.size for f in media.values()) * BASE64_GROWTH
@@ -72,26 +74,23 @@ class GeminiFiles:
                 break
             by_uri.add(file.ref)
             inline_size -= file.size * BASE64_GROWTH
-        contents = []
-        for turn, content in zip(history, base, strict=True):
-            parts: list[types.Part] = []
+        parts: list[list[Piece]] = []
+        for turn in history:
+            on_turn: list[Piece] = []
             for file in turn.files:
                 part = await self._part(file, source, file.ref in by_uri)
                 if part is not None:
-                    parts.append(part)
-            if parts:  # the files first, then the words about them (an empty text goes)
-                said = [p for p in content.parts or [] if p.text or p.thought_signature]
-                content = types.Content(role=content.role, parts=[*parts, *said])
-            contents.append(content)
-        return contents, sorted(by_uri)
+                    on_turn.append(part)
+            parts.append(on_turn)
+        return parts, sorted(by_uri)
 
-    async def _part(self, file: Attachment, source: FileSource, by_uri: bool) -> types.Part | None:
+    async def _part(self, file: Attachment, source: FileSource, by_uri: bool) -> Piece | None:
         mime_type = GEMINI_MIME.get(file.mime_type, file.mime_type)
         if by_uri:
             uri = await source.uploaded(file.ref)
             if uri is None:
                 uri = await self._upload(file, source, mime_type)
-            return types.Part(file_data=types.FileData(file_uri=uri, mime_type=mime_type))
+            return UploadedFile(uri=uri, mime_type=mime_type)
         try:
             data = await source.read(file.ref)
         except FileGone:  # deleted since the message was sent: the model no longer gets it
@@ -101,7 +100,7 @@ class GeminiFiles:
             return text_part(file, data)
         if file.mime_type == "image/gif":
             data, mime_type = await asyncio.to_thread(_as_png, data), "image/png"
-        return types.Part(inline_data=types.Blob(data=data, mime_type=mime_type))
+        return InlineData(mime_type=mime_type, data=data)
 
     async def _upload(self, file: Attachment, source: FileSource, mime_type: str) -> str:
         data = await source.read(file.ref)

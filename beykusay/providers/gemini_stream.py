@@ -8,9 +8,11 @@ CPU per chunk where reading the same JSON costs 0.05 ms; at 200 answers of 5 chu
 second it was most of the server's CPU, on the event loop every request shares, and
 what delayed the first text of answers starting in a burst.
 
-Here the request is built and sent exactly as the SDK does for that call (its own
-request converters, URL, headers, authentication, timeouts and HTTP library; its
-``APIError`` for an error status or an error event in the stream), and each chunk is
+Here the request is sent exactly as the SDK sends it for that call (URL, headers,
+authentication, timeouts and HTTP library; its ``APIError`` for an error status or an
+error event in the stream), with the body its converters make: the config converted by
+them once (``ConvertedConfigs``), the contents written as they would write them
+(gemini_contents; ``request_body`` is the SDK's way, which tests compare), and each chunk is
 read as the JSON the SDK received into small objects with the SDK's field names, keeping
 only what the provider uses. A chunk whose fields have other types than the API's is
 refused with ``MalformedChunk``.
@@ -168,9 +170,10 @@ class ConvertedConfigs:
     request, though the app sends few distinct configs (a model's prompt, the user's own
     instructions, thinking, web search, sampling): under a burst of starts that was about
     a tenth of the server's CPU per answer, on the event loop. The part is what the SDK's
-    own converter makes of the config (``generationConfig`` and the fields it sets beside
-    the contents, such as ``systemInstruction`` and ``tools``), kept for the ``size``
-    most recently used configs.
+    own converter makes of the config and model, as the JSON it sends (``_url``, which
+    names the model, ``generationConfig`` and the fields it sets beside the contents,
+    such as ``systemInstruction`` and ``tools``), kept for the ``size`` most recently
+    used configs; ``light_request_body`` puts a request's contents in.
     """
 
     def __init__(self, size: int = 256) -> None:
@@ -197,35 +200,17 @@ class ConvertedConfigs:
             api, parameters, None, parameters
         )
         part = {
-            name: value for name, value in converted.items() if name not in ("_url", "contents")
+            name: value for name, value in converted.items() if name not in ("config", "contents")
         }
+        part = _common.encode_unserializable_types(_common.convert_to_dict(part))
         self._parts[(model, key)] = found = (config, part)
         if len(self._parts) > self.size:
             self._parts.popitem(last=False)
         return found
 
 
-def request_body(
-    client: genai.Client,
-    *,
-    model: str,
-    contents: list[types.Content],
-    config: types.GenerateContentConfig,
-    converted: dict[str, Any] | None = None,
-) -> tuple[str, dict[str, Any]]:
-    """The path and JSON body of the SDK's streamGenerateContent request; ``converted``,
-    the config's part from ConvertedConfigs, spares converting the config again."""
-    api = client.aio._api_client  # the SDK's HTTP client of this genai.Client
-    if api.vertexai:
-        raise ValueError("only the Gemini API is supported, not Vertex AI")
-    # From here on as AsyncModels._generate_content_stream builds the request.
-    if converted is None:
-        parameters = types._GenerateContentParameters(model=model, contents=contents, config=config)
-        request = sdk_models._GenerateContentParameters_to_mldev(api, parameters, None, parameters)
-    else:
-        parameters = types._GenerateContentParameters(model=model, contents=contents)
-        request = sdk_models._GenerateContentParameters_to_mldev(api, parameters, None, parameters)
-        request.update(converted)  # copied below (convert_to_dict), never changed
+def _path(request: dict[str, Any]) -> str:
+    """The streamGenerateContent path of a request, as the SDK makes it."""
     url = request.get("_url")
     path = (
         "{model}:streamGenerateContent?alt=sse".format_map(url)
@@ -234,26 +219,65 @@ def request_body(
     )
     if query := request.get("_query"):
         path = f"{path}?{urlencode(query)}"
-    request.pop("config", None)
-    return path, _common.encode_unserializable_types(_common.convert_to_dict(request))
+    return path
 
 
-async def stream_chunks(
+def request_body(
     client: genai.Client,
     *,
     model: str,
     contents: list[types.Content],
-    config: types.GenerateContentConfig,
-    converted: dict[str, Any] | None = None,
+    config: types.GenerateContentConfig | None,
+) -> tuple[str, dict[str, Any]]:
+    """The path and JSON body of the SDK's streamGenerateContent request, made by the SDK's
+    converters from its models, as AsyncModels._generate_content_stream makes it (what
+    ``light_request_body`` must match)."""
+    api = client.aio._api_client  # the SDK's HTTP client of this genai.Client
+    parameters = types._GenerateContentParameters(model=model, contents=contents, config=config)
+    request = sdk_models._GenerateContentParameters_to_mldev(api, parameters, None, parameters)
+    path = _path(request)
+    request.pop("config", None)
+    return path, _common.encode_unserializable_types(_common.convert_to_dict(request))
+
+
+def _copied(value: Any) -> Any:
+    """A copy of JSON's lists and dicts (the SDK's HTTP client may change a request's)."""
+    if isinstance(value, dict):
+        return {name: _copied(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
+
+
+def light_request_body(
+    part: dict[str, Any], contents: list[dict[str, Any]]
+) -> tuple[str, dict[str, Any]]:
+    """``request_body``'s path and body from a config's part (ConvertedConfigs) and the
+    contents' JSON (gemini_contents.request_contents), in the SDK's order of keys; the
+    part is copied, never changed."""
+    body: dict[str, Any] = {}
+    for name, value in part.items():  # "_url" first, then the contents, as the SDK has it
+        body[name] = _copied(value)
+        if name == "_url":
+            body["contents"] = contents
+    if "contents" not in body:
+        body = {"contents": contents, **body}
+    return _path(body), body
+
+
+async def stream_chunks(
+    client: genai.Client,
+    path: str,
+    body: dict[str, Any],
+    *,
+    http_options: types.HttpOptions | None = None,
 ) -> AsyncIterator[Chunk]:
-    """``generate_content_stream`` on the Gemini API (not Vertex AI), chunk by chunk."""
-    path, request = request_body(
-        client, model=model, contents=contents, config=config, converted=converted
-    )
-    http_options = config.http_options if config is not None else None
-    responses = await client.aio._api_client.async_request_streamed(
-        "post", path, request, http_options
-    )
+    """``generate_content_stream`` on the Gemini API (not Vertex AI), chunk by chunk,
+    sending ``body`` (light_request_body) to ``path``."""
+    api = client.aio._api_client  # the SDK's HTTP client of this genai.Client
+    if api.vertexai:
+        raise ValueError("only the Gemini API is supported, not Vertex AI")
+    responses = await api.async_request_streamed("post", path, body, http_options)
     async for response in responses:  # APIError for an error event, as for the SDK
         yield parse_chunk(json.loads(response.body) if response.body else {})
 
