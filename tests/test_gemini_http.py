@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,6 +23,7 @@ from beykusay.providers.base import AnswerText, Finish, GenerationRequest, Turn
 from beykusay.providers.gemini import GeminiProvider
 from beykusay.providers.gemini_http import LoopClients, proxy_for
 from tests.fakegemini import FakeGemini, reply
+from tests.serverproc import ROOT
 
 MODEL = "gemini-2.5-flash"
 # Nothing listens here: an answer that arrives came through the proxy.
@@ -121,3 +125,28 @@ async def test_each_loop_gets_a_session_of_its_own_on_one_tls_context() -> None:
         is here.aio._api_client._async_client_session_request_args["ssl"]
     )
     await clients.aclose()
+
+
+def test_the_sdks_validators_are_built_when_the_provider_is_made() -> None:
+    """Not in the first burst of answers: building them cost ~60 ms on the event loop.
+    In a process of its own (this one built them long ago)."""
+    probe = textwrap.dedent(
+        """
+        from google.genai import types
+        from pydantic._internal._mock_val_ser import MockValSer
+
+        def lazy():
+            models = (types.GenerateContentConfig, types._GenerateContentParameters)
+            return [m.__name__ for m in models if isinstance(m.__pydantic_validator__, MockValSer)]
+
+        before = lazy()
+        from beykusay.providers.gemini import GeminiProvider
+        GeminiProvider("test-key", base_url="http://127.0.0.1:9")
+        print(",".join(before), ",".join(lazy()), sep="|")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "GenerateContentConfig,_GenerateContentParameters|"

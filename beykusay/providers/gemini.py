@@ -37,6 +37,7 @@ from .gemini_stream import (
     missing_internals,
     public_chunks,
     stream_chunks,
+    warm_up,
 )
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,9 @@ class GeminiProvider:
         self._configs = ConvertedConfigs()
         self._files = GeminiFiles(self._clients.current, inline_bytes=inline_bytes)
         self._light = True  # chunks read by gemini_stream, configs converted once
-        if missing := missing_internals(genai.Client(api_key=api_key, http_options=options)):
+        # A client to check and warm the SDK with, never to send (it has no session).
+        sdk = genai.Client(api_key=api_key, http_options=self._clients.options)
+        if missing := missing_internals(sdk):
             log.warning(
                 "google-genai %s lacks %s (used to read Gemini's streams lightly): "
                 "reading them through its public generate_content_stream instead, "
@@ -144,6 +147,8 @@ class GeminiProvider:
                 ", ".join(missing),
             )
             self._light = False
+        else:
+            warm_up(sdk)
 
     async def aclose(self) -> None:
         """Close the HTTP session of the running loop."""

@@ -68,7 +68,7 @@ class LoopClients:
     def __init__(self, api_key: str, options: types.HttpOptions) -> None:
         self._api_key = api_key
         tls = tls_context()  # for aiohttp's requests, and for the SDK's httpx clients
-        self._options = options.model_copy(
+        self.options = options.model_copy(
             update={"client_args": {"verify": tls}, "async_client_args": {"ssl": tls}}
         )
         self.base_url = options.base_url or os.getenv("GOOGLE_GEMINI_BASE_URL") or GEMINI_URL
@@ -83,7 +83,7 @@ class LoopClients:
             for gone in [other for other in self._made if other.is_closed()]:
                 del self._made[gone]  # its sockets went with the loop
             session = new_session(self.base_url)
-            options = self._options.model_copy(update={"aiohttp_client": session})
+            options = self.options.model_copy(update={"aiohttp_client": session})
             made = self._made[loop] = (
                 genai.Client(api_key=self._api_key, http_options=options),
                 session,

@@ -209,6 +209,25 @@ class ConvertedConfigs:
         return found
 
 
+def warm_up(client: genai.Client) -> None:
+    """Have pydantic build the SDK's config and request validators now, at start-up.
+
+    It builds a model's validators when the model is first used: about 60 ms of CPU for
+    a config with instructions, thinking and search, which would otherwise land on the
+    event loop in the first burst of answers after a start.
+    """
+    config = types.GenerateContentConfig(
+        system_instruction=".",
+        thinking_config=types.ThinkingConfig(include_thoughts=True),
+        tools=[types.Tool(google_search=types.GoogleSearch())],
+        max_output_tokens=1,
+        temperature=0.5,
+        top_p=0.5,
+        stop_sequences=["."],
+    )
+    ConvertedConfigs(size=1).get(client, "warm-up", None, lambda: config)
+
+
 def _path(request: dict[str, Any]) -> str:
     """The streamGenerateContent path of a request, as the SDK makes it."""
     url = request.get("_url")
