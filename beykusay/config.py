@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     model_beykus_small_r: str = "gemini-2.5-flash"
 
     access_token_minutes: int = Field(1440, ge=1)
+    # argon2id's cost per password hash (RFC 9106's second recommendation: 64 MiB, three
+    # passes, four lanes); raise them on a fast server, never lower them in production.
+    argon2_memory_kib: int = Field(65536, ge=8)
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_parallelism: int = Field(4, ge=1)
     login_max_failures: int = Field(5, ge=1)
     login_window_seconds: int = Field(300, ge=1)
     gemini_stall_timeout: float = Field(60.0, gt=0)

@@ -4,29 +4,51 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 import jwt
 from passlib.context import CryptContext
 
+from beykusay.config import get_settings
 from beykusay.db import utcnow
 
 ALGORITHM = "HS256"
 
-_passwords = CryptContext(schemes=["argon2"], argon2__type="ID")
-# Verified against when the user is unknown, so both answers take the same time.
-_DUMMY_HASH = _passwords.hash("not a real password, only spends the same time")
+
+@lru_cache
+def _hashing(memory_kib: int, time_cost: int, parallelism: int) -> tuple[CryptContext, str]:
+    """argon2id at this cost, and a hash at it that is verified against when the user is
+    unknown, so both answers take the same time."""
+    context = CryptContext(
+        schemes=["argon2"],
+        argon2__type="ID",
+        argon2__memory_cost=memory_kib,
+        argon2__rounds=time_cost,
+        argon2__parallelism=parallelism,
+    )
+    return context, context.hash("not a real password, only spends the same time")
+
+
+def _passwords() -> tuple[CryptContext, str]:
+    settings = get_settings()
+    return _hashing(
+        settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism
+    )
 
 
 def hash_password(password: str) -> str:
-    return _passwords.hash(password)
+    return _passwords()[0].hash(password)
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
-    """Check a password; with no hash (unknown user) spend the same time and fail."""
+    """Check a password; with no hash (unknown user) spend the same time and fail.
+
+    A hash names its own cost, so hashes made at another cost still verify."""
+    context, dummy = _passwords()
     if password_hash is None:
-        _passwords.verify(password, _DUMMY_HASH)
+        context.verify(password, dummy)
         return False
-    return _passwords.verify(password, password_hash)
+    return context.verify(password, password_hash)
 
 
 @dataclass(frozen=True, slots=True)

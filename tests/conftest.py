@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,14 @@ if TYPE_CHECKING:
     from tests.apihelpers import UserPool
 
 pytest_plugins = ["nicegui.testing.user_plugin"]
+
+# The suite registers and logs in hundreds of users; at the production cost (64 MiB,
+# three passes: a quarter of a second of CPU a hash on a slow machine) that was half the
+# time of the account tests. Servers the tests start inherit these; tests/test_security.py
+# checks the production cost itself.
+os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
+os.environ.setdefault("ARGON2_TIME_COST", "1")
+os.environ.setdefault("ARGON2_PARALLELISM", "1")
 
 PASSWORD = "correct horse battery"
 _names = itertools.count(1)
