@@ -153,9 +153,10 @@ async def test_sends_arriving_together_find_their_users_and_chats_together(
     real = app_module.find_senders
 
     def gated(session: Session, asks: Sequence[senders_module.Ask]) -> list[Any]:
-        if not batches:  # the first one waits until the others are waiting too
+        if not batches:  # the first batch waits until every send has asked
             deadline = time.monotonic() + 10
-            while state.senders.waiting < len(senders) - 1 and time.monotonic() < deadline:
+            while len(asks) + state.senders.waiting < len(senders):
+                assert time.monotonic() < deadline, "the sends never all asked"
                 time.sleep(0.005)
         batches.append([ask.chat_id for ask in asks])
         return real(session, asks)
@@ -174,7 +175,7 @@ async def test_sends_arriving_together_find_their_users_and_chats_together(
     )
     assert [r.status_code for r in sent] == [201] * len(senders), [r.text for r in sent]
     assert [r.json()["user_message"]["chat_id"] for r in sent] == chat_ids
-    assert len(batches) == 2  # the first alone, then all the others together
+    assert len(batches) in (1, 2)  # those that came first, then all the others together
     assert sorted(chat for batch in batches for chat in batch if chat) == sorted(chat_ids)
 
 
