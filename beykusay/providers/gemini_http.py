@@ -72,8 +72,7 @@ class LoopClients:
             update={"client_args": {"verify": tls}, "async_client_args": {"ssl": tls}}
         )
         self.base_url = options.base_url or os.getenv("GOOGLE_GEMINI_BASE_URL") or GEMINI_URL
-        self._made: dict[asyncio.AbstractEventLoop, tuple[genai.Client, aiohttp.ClientSession]]
-        self._made = {}
+        self._made: dict[asyncio.AbstractEventLoop, tuple[genai.Client, aiohttp.ClientSession]] = {}
 
     def current(self) -> genai.Client:
         """The client of the running loop, made (with its session) on first use."""

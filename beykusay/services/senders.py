@@ -54,8 +54,7 @@ def find_senders(session: Session, asks: Sequence[Ask]) -> list[Found]:
         chat = chats.get(ask.chat_id) if ask.chat_id is not None else None
         found.append(Found(user, chat if chat is not None and chat.user_id == user.id else None))
     now = utcnow()
-    seen = {f.user.id for f in found if f.user is not None}
-    stale = {u.id: u for u in users.values() if u.id in seen and signup.seen_long_ago(u, now)}
+    stale = {f.user.id: f.user for f in found if f.user and signup.seen_long_ago(f.user, now)}
     if stale:  # a write only when somebody is due (on SQLite it takes the write lock)
         signup.note_seen_many(session, {user_id for user_id in stale if user_id is not None})
         for user in stale.values():
