@@ -68,14 +68,17 @@ async def open_share_dialog(viewer: Viewer, chat_id: int) -> None:
     async def create() -> None:
         show(await asyncio.to_thread(share_operations.share, viewer.user_id, chat_id))
 
+    # The clicked button is gone once ``show`` rebuilt the body: notices come from the body.
     async def refresh() -> None:
         show(await asyncio.to_thread(share_operations.share, viewer.user_id, chat_id))
-        ui.notify(t("share_refreshed"), type="positive", position="bottom")
+        with body:
+            ui.notify(t("share_refreshed"), type="positive", position="bottom")
 
     async def stop() -> None:
         await asyncio.to_thread(share_operations.stop, viewer.user_id, chat_id)
         show(None)
-        ui.notify(t("share_stopped"), position="bottom")
+        with body:
+            ui.notify(t("share_stopped"), position="bottom")
 
     async def copy() -> None:
         await copy_to_clipboard(viewer, url)

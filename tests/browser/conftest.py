@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -84,6 +84,45 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.kill()
 
 
+# What every page printed to its console (NiceGUI says there why it reloads a page), and
+# where the server's log stood when each test began: both go into a failing test's report.
+_console: list[str] = []
+
+
+def _record_console(context: BrowserContext) -> None:
+    def on_console(message: ConsoleMessage) -> None:
+        _console.append(f"{time.strftime('%H:%M:%S')} {message.type}: {message.text}")
+
+    context.on("console", on_console)
+
+
+@pytest.fixture(autouse=True)
+def _diagnostics(request: pytest.FixtureRequest) -> Iterator[None]:
+    _console.clear()
+    server = request.getfixturevalue("server") if "server" in request.fixturenames else None
+    log = server.data_dir / "server.log" if server is not None else None
+    start = log.stat().st_size if log is not None and log.exists() else 0
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is None or not report.failed:
+        return
+    if _console:
+        report.sections.append(("browser console", "\n".join(_console[-200:])))
+    if log is not None and log.exists():
+        with log.open("rb") as file:
+            file.seek(start)
+            text = file.read().decode(errors="replace")
+        report.sections.append(("server log during the test", text[-20_000:]))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    if report.when == "call":
+        item.rep_call = report  # type: ignore[attr-defined]
+    return report
+
+
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     # Package scope, not session: while Playwright's sync API is open it keeps an event
@@ -93,6 +132,14 @@ def browser() -> Iterator[Browser]:
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
+        new_context = chromium.new_context
+
+        def recorded_context(**kwargs: object) -> BrowserContext:
+            context = new_context(**kwargs)  # type: ignore[arg-type]
+            _record_console(context)
+            return context
+
+        chromium.new_context = recorded_context  # type: ignore[method-assign]
         yield chromium
         chromium.close()
 

@@ -102,8 +102,11 @@ def test_a_stranger_reads_a_shared_chat_without_logging_in(
         finally:
             stranger.close()
 
+    page.locator(".q-dialog").get_by_role("button", name="Refresh snapshot").click()
+    expect(page.get_by_text("The link now shows the chat as it is")).to_be_visible()
     page.locator(".q-dialog").get_by_role("button", name="Stop sharing").click()
     expect(page.locator(".q-dialog").get_by_role("button", name="Create link")).to_be_visible()
+    expect(page.get_by_text("The link no longer works")).to_be_visible()  # the notice
     stranger = browser.new_context()
     try:
         visitor = stranger.new_page()
