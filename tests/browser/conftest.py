@@ -12,7 +12,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Request,
+    sync_playwright,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -89,6 +96,32 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 _console: list[str] = []
 
 
+# Who moves a page: each document's start, window.open (NiceGUI's ui.navigate.to) with its
+# stack, unloads, clicks and keys, in the console; document requests beside them.
+TRACE_NAVIGATION = """
+const ownOpen = window.open;
+window.open = function (url, target) {
+  console.log("window.open " + url + " " + target + " " + new Error().stack);
+  return ownOpen.apply(this, arguments);
+};
+const describe = (node) => (node.outerHTML || String(node)).slice(0, 120);
+document.addEventListener("click", (e) => console.log("click " + describe(e.target)), true);
+const key = (e) => console.log("keydown " + e.key + " " + describe(e.target));
+document.addEventListener("keydown", key, true);
+for (const name of ["pushState", "replaceState"]) {
+  const own = history[name].bind(history);
+  history[name] = (state, title, url) => (console.log(name + " " + url), own(state, title, url));
+}
+window.addEventListener("beforeunload", () => console.log("unload " + location.href));
+console.log("document " + location.href);
+"""
+
+
+def _record_document_request(request: Request) -> None:
+    if request.resource_type == "document":
+        _console.append(f"{time.strftime('%H:%M:%S')} request {request.method} {request.url}")
+
+
 def _record_console(context: BrowserContext) -> None:
     def on_console(message: ConsoleMessage) -> None:
         _console.append(f"{time.strftime('%H:%M:%S')} {message.type}: {message.text}")
@@ -136,6 +169,8 @@ def browser() -> Iterator[Browser]:
 
         def recorded_context(**kwargs: object) -> BrowserContext:
             context = new_context(**kwargs)  # type: ignore[arg-type]
+            context.add_init_script(TRACE_NAVIGATION)
+            context.on("request", _record_document_request)
             _record_console(context)
             return context
 
