@@ -91,8 +91,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.kill()
 
 
-# What every page printed to its console (NiceGUI says there why it reloads a page), and
-# where the server's log stood when each test began: both go into a failing test's report.
+# What every page printed to its console (NiceGUI says there why it reloads a page) and
+# its document requests: a failing test's report shows them with the server's log.
 _console: list[str] = []
 
 
@@ -117,15 +117,22 @@ console.log("document " + location.href);
 """
 
 
-def _record_document_request(request: Request) -> None:
-    if request.resource_type == "document":
-        _console.append(f"{time.strftime('%H:%M:%S')} request {request.method} {request.url}")
+def _note(text: str) -> None:
+    _console.append(f"{time.strftime('%H:%M:%S')} {text}")
 
 
-def _record_console(context: BrowserContext) -> None:
+def _record(context: BrowserContext) -> None:
+    """Trace the context's pages into ``_console``."""
+
+    def on_request(request: Request) -> None:
+        if request.resource_type == "document":
+            _note(f"request {request.method} {request.url}")
+
     def on_console(message: ConsoleMessage) -> None:
-        _console.append(f"{time.strftime('%H:%M:%S')} {message.type}: {message.text}")
+        _note(f"{message.type}: {message.text}")
 
+    context.add_init_script(TRACE_NAVIGATION)
+    context.on("request", on_request)
     context.on("console", on_console)
 
 
@@ -169,9 +176,7 @@ def browser() -> Iterator[Browser]:
 
         def recorded_context(**kwargs: object) -> BrowserContext:
             context = new_context(**kwargs)  # type: ignore[arg-type]
-            context.add_init_script(TRACE_NAVIGATION)
-            context.on("request", _record_document_request)
-            _record_console(context)
+            _record(context)
             return context
 
         chromium.new_context = recorded_context  # type: ignore[method-assign]
