@@ -33,16 +33,23 @@ def _not_blank(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
-Username = Annotated[Text, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{3,32}$")]
-Password = Annotated[Text, StringConstraints(min_length=8, max_length=128)]
+# Length and pattern are checked before NUL (as str constraints: clear messages, stripping first).
+NoNul = AfterValidator(_no_nul)
+Text = Annotated[str, NoNul]
+Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{3,32}$"), NoNul]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=128), NoNul]
 Title = Annotated[
-    Text,
+    str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    NoNul,
     AfterValidator(_not_blank),
 ]
+MAX_MESSAGE_CHARS = 32000
 MessageText = Annotated[
-    Text, StringConstraints(min_length=1, max_length=32000), AfterValidator(_not_blank)
+    str,
+    StringConstraints(min_length=1, max_length=MAX_MESSAGE_CHARS),
+    NoNul,
+    AfterValidator(_not_blank),
 ]
 Theme = Literal["light", "dark", "auto"]
 MessageId = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -56,8 +63,8 @@ class Credentials(BaseModel):
 
 class LoginForm(BaseModel):
     # Login accepts anything a user may type; a wrong shape is just a failed login.
-    username: Annotated[Text, StringConstraints(max_length=200)]
-    password: Annotated[Text, StringConstraints(max_length=1024)]
+    username: Annotated[str, StringConstraints(max_length=200), NoNul]
+    password: Annotated[str, StringConstraints(max_length=1024), NoNul]
 
 
 class TokenOut(BaseModel):
@@ -76,7 +83,7 @@ class UserSettings(BaseModel):
 class SettingsUpdate(BaseModel):
     theme: Theme | None = None
     default_model: ModelId | None = None
-    custom_instructions: Annotated[Text, StringConstraints(max_length=8000)] | None = None
+    custom_instructions: Annotated[str, StringConstraints(max_length=8000), NoNul] | None = None
     language: Literal["", "en", "ru"] | None = None
 
 
@@ -92,7 +99,7 @@ class MeOut(UserOut):
 
 
 class PasswordChange(BaseModel):
-    current_password: Annotated[Text, StringConstraints(max_length=1024)]
+    current_password: Annotated[str, StringConstraints(max_length=1024), NoNul]
     new_password: Password
 
 
@@ -219,7 +226,7 @@ class MessageList(BaseModel):
 
 class MessageCreate(BaseModel):
     # May be empty when files are attached (checked below).
-    content: Annotated[Text, StringConstraints(max_length=32000)]
+    content: Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS), NoNul]
     model: ModelId | None = None
     attachments: Annotated[list[MessageId], Field(max_length=100)] = []
     # Absent: follow the current leaf. An answer on the current path, or null for the

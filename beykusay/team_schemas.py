@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from beykusay.schemas import Password, Text, Username
+from beykusay.schemas import NoNul, Password, Username
 
 Role = Literal["admin", "user"]
 AccountStatus = Literal["active", "pending", "disabled"]
@@ -72,7 +72,7 @@ def _stripped_name(value: str) -> str:
     return value
 
 
-KeyName = Annotated[Text, StringConstraints(max_length=100), AfterValidator(_stripped_name)]
+KeyName = Annotated[str, StringConstraints(max_length=100), NoNul, AfterValidator(_stripped_name)]
 
 
 class KeyCreate(BaseModel):

@@ -15,7 +15,7 @@ from beykusay.events import Watch, is_final
 from beykusay.generation.live import LiveAnswer
 from beykusay.models import Chat, User
 from beykusay.render_cache import Rendered, render_messages
-from beykusay.schemas import MessageCreate
+from beykusay.schemas import MAX_MESSAGE_CHARS, MessageCreate
 from beykusay.services import operations
 from beykusay.services.errors import Conflict, ServiceError, TooManyAttempts, Unavailable
 from beykusay.services.usage import LimitReached
@@ -109,8 +109,10 @@ class ChatView:
         try:
             return MessageCreate(content=text, attachments=attachments or []).content
         except ValidationError:
-            if text.strip():
-                ui.notify(self.viewer.t("too_long"), type="warning")
+            if len(text) > MAX_MESSAGE_CHARS:  # the text stays in the box to be shortened
+                ui.notify(self.viewer.t("too_long", count=len(text)), type="warning")
+            elif text.strip():
+                ui.notify(self.viewer.t("unstorable_text"), type="warning")
             return None
 
     def _claim(self) -> bool:

@@ -46,7 +46,7 @@ class Composer:
             with ui.column().classes("bk-composer w-full gap-0"):
                 self.tray = AttachmentTray(viewer, on_busy=self._uploading)
                 self.input = ui.textarea(placeholder=t("message_placeholder"))
-                self.input.props("autogrow borderless dense rows=1 maxlength=32000 autofocus")
+                self.input.props("autogrow borderless dense rows=1 autofocus")
                 self.input.classes("w-full").mark("message-input")
                 self.input.on("keydown", on_send, js_handler=ENTER_SENDS)
                 with ui.row().classes("w-full items-center gap-1 no-wrap"):

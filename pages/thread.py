@@ -67,9 +67,7 @@ class UserMessage:
         t = self.viewer.t
         self.close_editor()
         with self.root, ui.column().classes("w-full items-end gap-2") as self.editor:
-            field = ui.textarea(value=self.content).props(
-                "outlined autogrow autofocus maxlength=32000"
-            )
+            field = ui.textarea(value=self.content).props("outlined autogrow autofocus")
             field.classes("w-full").mark("edit-input")
             field.props["aria-label"] = t("edit")
 

@@ -83,6 +83,10 @@ def test_content_over_32000_chars_is_422_and_nothing_is_saved(
                 headers={**owner, **JSON},
             )
             assert_validation_error(response)
+            # what the client reads: the rule in characters (not "items after validation")
+            assert response.json()["detail"][0]["msg"] == (
+                f"String should have at most {MAX_CONTENT} characters"
+            )
     assert snapshot(api, owner, chat["id"]) == before
     assert gemini.requests == []
 

@@ -131,6 +131,43 @@ def test_phone_width_uses_a_drawer_and_never_scrolls_sideways(
     context.close()
 
 
+def test_a_40000_character_paste_is_kept_whole_and_explained(
+    browser: Browser, server: Server
+) -> None:
+    """Pasting 40,000 characters keeps all of them in the box (no silent cut at 32,000 by
+    the browser); Enter sends nothing and says "A message can have at most 32,000
+    characters; this one has 40,000."; the box that edits a question does the same."""
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    name = register(page, server, "paste")
+    text = "0123456789" * 4000
+    notice = page.get_by_text("A message can have at most 32,000 characters; this one has 40,000.")
+
+    page.evaluate("text => navigator.clipboard.writeText(text)", text)
+    box = page.locator(".bk-composer textarea")
+    box.click()
+    page.keyboard.press("Control+V")
+    assert box.input_value() == text, len(box.input_value())  # not cut at 32,000
+    page.keyboard.press("Enter")
+    expect(notice).to_be_visible()
+    assert box.input_value() == text  # nothing lost: the user shortens it and sends again
+    expect(page.locator(".bk-bubble")).to_have_count(0)
+    assert page.url.endswith("/chat")  # no chat was made
+
+    chat_id = seed_chat(server, name, [("user", "Short question"), ("assistant", "Hi")], "Edit")
+    page.goto(f"{server.url}/chat/{chat_id}")
+    page.get_by_role("button", name="Edit").first.click()
+    editor = page.locator(".bk-thread textarea")
+    editor.press("Control+A")
+    page.keyboard.press("Control+V")
+    assert editor.input_value() == text, len(editor.input_value())
+    editor.press("Enter")
+    expect(notice).to_be_visible()
+    assert editor.input_value() == text
+    expect(page.get_by_text("Short question")).to_have_count(1)  # the question is unchanged
+    context.close()
+
+
 def test_code_blocks_copy_their_code(browser: Browser, server: Server) -> None:
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()

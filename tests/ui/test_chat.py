@@ -198,7 +198,7 @@ async def test_an_empty_or_too_long_message_is_not_sent(user: User, register: Re
     await register()
     await send(user, "   ")
     await send(user, "x" * 32001)
-    await user.should_see("at most 32,000 characters")
+    await user.should_see("A message can have at most 32,000 characters; this one has 32,001.")
     assert input_value(user) == "x" * 32001
     await user.should_see("How can I help you today?")
 
