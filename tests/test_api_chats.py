@@ -162,6 +162,19 @@ def test_rename_accepts_titles_of_1_to_200_chars_verbatim(
     assert response.json()["title"] == title
 
 
+def test_a_title_is_trimmed_before_its_length_is_checked(
+    api: httpx.Client, shared: dict[str, str]
+) -> None:
+    """Spaces around a title (a paste) are dropped, then the 200 limit applies: the user
+    sees their 200-character title, not a 422 for the spaces."""
+    chat = new_chat(api, shared)
+    padded = api.patch(f"/chats/{chat['id']}", json={"title": f"  {'t' * 200}\n"}, headers=shared)
+    assert padded.status_code == 200, padded.text
+    assert padded.json()["title"] == "t" * 200
+    blank = api.patch(f"/chats/{chat['id']}", json={"title": "   "}, headers=shared)
+    assert blank.status_code == 422
+
+
 @pytest.mark.parametrize(
     "body",
     [{"title": ""}, {"title": "t" * 201}, {"model": "gpt-4o"}, {"model": None, "title": 7}],
