@@ -39,9 +39,13 @@ async def sweep() -> None:
             _watched.pop(client_id, None)
     if not _watched:
         return
-    user_ids = {user_id for _, user_id in _watched.values()}
-    found = await asyncio.to_thread(team_operations.standings, user_ids)
-    for client_id, (client, user_id) in list(_watched.items()):
+    # Judge only the pages the query asks about: one opened while it runs (a newcomer's
+    # first page) is not in its answer, and would be taken for a deleted user's.
+    asked = list(_watched.items())
+    found = await asyncio.to_thread(team_operations.standings, {uid for _, (_, uid) in asked})
+    for client_id, (client, user_id) in asked:
+        if _watched.get(client_id) is None:
+            continue  # closed meanwhile
         standing = found.get(user_id)
         if standing is None or standing[0] != ACTIVE:
             _watched.pop(client_id, None)

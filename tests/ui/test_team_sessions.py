@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+from nicegui import ui
 from nicegui.testing import User
 
 from beykusay.db import new_session
-from beykusay.services import admin, operations, signup
+from beykusay.services import admin, operations, signup, team_operations
 from pages import session_guard
 from tests.ui.conftest import PASSWORD, Register
 
@@ -84,3 +86,58 @@ async def test_a_disabled_users_open_pages_go_to_the_login_page(
     print(f"disabled user's pages went to the login page after {elapsed:.2f} s")
     await user.open("/chat")  # the browser session has ended: back to the login
     await user.should_see(marker="to-register")
+
+
+class _Page:
+    """Stands in for an open page: the guard only needs its id, state and context."""
+
+    current: _Page | None = None
+
+    def __init__(self, name: str) -> None:
+        self.id = name
+        self.is_deleted = False
+
+    def on_delete(self, handler: object) -> None:
+        pass
+
+    def __enter__(self) -> _Page:
+        _Page.current = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _Page.current = None
+
+
+async def test_a_page_opened_while_the_guard_reads_is_left_alone(
+    user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A newcomer's first page, opened while a sweep reads the open pages' users, stays
+    where it is. Before, the sweep judged it by a query that had not asked about its
+    user, took them for deleted and sent the page to /login, which sends a logged-in
+    user on to an empty /chat: their first question's chat vanished from view."""
+    sent: list[tuple[str, str]] = []
+    monkeypatch.setattr(session_guard, "_watched", {})
+    monkeypatch.setattr(
+        ui.navigate,
+        "to",
+        lambda target: sent.append((_Page.current.id, target)),  # type: ignore[union-attr]
+    )
+    alice = operations.register("alice", PASSWORD)
+    session_guard.watch(_Page("alice's page"), alice.id or 0)
+    read = team_operations.standings
+
+    def standings_while_a_page_opens(user_ids: set[int]) -> dict[int, tuple[str, int]]:
+        newcomer = operations.register("newcomer", PASSWORD)
+        session_guard.watch(_Page("newcomer's first page"), newcomer.id or 0)
+        return read(user_ids)
+
+    monkeypatch.setattr(team_operations, "standings", standings_while_a_page_opens)
+    await session_guard.sweep()
+    assert sent == []
+    monkeypatch.setattr(team_operations, "standings", read)
+    await session_guard.sweep()  # the next sweep asks about the newcomer too: still here
+    assert sent == []
+    assert len(session_guard._watched) == 2
+    set_status(2, "disabled")  # and the guard still works: the newcomer is thrown out
+    await session_guard.sweep()
+    assert sent == [("newcomer's first page", "/login")]
