@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from nicegui import app, ui
+from nicegui.events import GenericEventArguments
 
 from beykusay import i18n
 from beykusay.schemas import SettingsUpdate
@@ -20,6 +21,7 @@ from pages.auth import Viewer
 from pages.widgets import hint
 
 THEME_ICONS = {"light": "light_mode", "dark": "dark_mode", "auto": "contrast"}
+SHOWING_DARK = '() => emit(document.documentElement.classList.contains("bk-dark"))'
 
 
 @dataclass
@@ -46,8 +48,11 @@ class Frame:
         else:
             app.storage.user["theme"] = theme
 
-    async def cycle_theme(self) -> None:
-        await self.set_theme(THEMES[(THEMES.index(self.viewer.theme) + 1) % len(THEMES)])
+    async def flip_theme(self, event: GenericEventArguments) -> None:
+        """Show the other of light and dark. What the page shows decides, as the browser
+        reports it: it alone knows what "auto" looks like (the system's choice)."""
+        showing_dark = event.args if isinstance(event.args, bool) else self.viewer.theme == "dark"
+        await self.set_theme("light" if showing_dark else "dark")
 
 
 def is_demo() -> bool:
@@ -76,9 +81,9 @@ def frame(viewer: Viewer, *, title: str | None = None, menu: bool = False) -> It
             hint(ui.label(t("demo_mode")).classes("bk-badge"), t("demo_hint")).mark("demo-badge")
         ui.space()
         page.theme_button = hint(
-            ui.button(icon=THEME_ICONS.get(viewer.theme, "contrast"), on_click=page.cycle_theme),
-            t("toggle_theme"),
+            ui.button(icon=THEME_ICONS.get(viewer.theme, "contrast")), t("toggle_theme")
         )
+        page.theme_button.on("click", page.flip_theme, js_handler=SHOWING_DARK)
         page.theme_button.props("flat round dense").mark("theme-toggle")
         if viewer.user is None:
             _visitor_menu(viewer)

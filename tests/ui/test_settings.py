@@ -5,6 +5,7 @@ from __future__ import annotations
 from nicegui import ui
 from nicegui.testing import User
 
+from beykusay.schemas import SettingsUpdate
 from beykusay.services import operations
 from tests.ui.conftest import Register, eventually, newest_chat
 
@@ -39,21 +40,29 @@ async def test_theme_is_kept_and_set_in_the_head(user: User, register: Register)
     assert dark.value is True
 
 
-async def test_the_header_button_cycles_the_theme(user: User, register: Register) -> None:
+async def test_the_header_button_flips_what_the_page_shows(user: User, register: Register) -> None:
+    """One click always changes what the user sees: the browser reports whether the page
+    shows dark (what "auto" looks like is the system's choice), the button shows the other."""
     await register()
-    user.find(marker="theme-toggle").click()  # auto -> light
-    await eventually(lambda: operations.load_user(1).theme == "light")
-    user.find(marker="theme-toggle").click()  # light -> dark
+    toggle = user.find(marker="theme-toggle")
+    toggle.trigger("click", False)  # auto on a light system -> dark
     await eventually(lambda: operations.load_user(1).theme == "dark")
+    toggle.trigger("click", True)  # dark -> light
+    await eventually(lambda: operations.load_user(1).theme == "light")
     await user.open("/settings")
-    assert 'window.bkTheme("dark")' in head_of(user)
+    assert 'window.bkTheme("light")' in head_of(user)
+
+    operations.save_settings(1, SettingsUpdate(theme="auto"))
+    await user.open("/chat")
+    user.find(marker="theme-toggle").trigger("click", True)  # auto on a dark system -> light
+    await eventually(lambda: operations.load_user(1).theme == "light")
 
 
 async def test_visitors_keep_their_theme_in_the_browser(user: User) -> None:
     await user.open("/login")
-    user.find(marker="theme-toggle").click()
+    user.find(marker="theme-toggle").trigger("click", False)
     await user.open("/")
-    assert 'window.bkTheme("light")' in head_of(user)
+    assert 'window.bkTheme("dark")' in head_of(user)
 
 
 async def test_language_can_be_chosen_in_settings(user: User, register: Register) -> None:
