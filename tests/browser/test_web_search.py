@@ -91,10 +91,8 @@ def test_a_grounded_answer_shows_markers_sources_and_suggestions(
         popup.close()
     assert page.url.endswith(f"/chat/{chat_id}")
 
-    toggle = page.get_by_role("button", name="Switch theme")
-    while page.locator("html.bk-dark").count() == 0:
-        toggle.click()
-        page.wait_for_timeout(200)
+    page.get_by_role("button", name="Switch theme").click()  # light -> dark
+    expect(page.locator("html.bk-dark")).to_have_count(1)
     expect(page.locator("body.body--dark")).to_have_count(1)
     dark_chip = page.frame_locator("iframe.bk-entry-point:visible").locator(".chip").first
     expect(dark_chip).to_have_css("background-color", "rgb(44, 44, 44)")  # Gemini's dark chip
