@@ -14,8 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from beykusay import i18n
 from beykusay.models import User
-from beykusay.services import operations
-from beykusay.services.signup import ACTIVE
+from beykusay.services import operations, signup
 from pages import session_guard
 
 # Reachable without logging in: these exact paths, and everything below these roots
@@ -125,11 +124,7 @@ async def current_user() -> User | None:
     if not user_id:
         return None
     user = await asyncio.to_thread(operations.load_user, user_id)
-    if (
-        user is None
-        or user.token_version != session.get("token_version")
-        or user.status != ACTIVE  # disabled (or pending) since they logged in
-    ):
+    if not signup.still_signed_in(user, session.get("token_version")):  # e.g. disabled since
         log_out()
         return None
     return user

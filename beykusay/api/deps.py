@@ -40,7 +40,7 @@ def _user_for_token(session: Session, token: str, signing_key: str) -> User | No
     except InvalidToken:
         return None
     user = session.get(User, claims.user_id)
-    return user if user is not None and user.token_version == claims.token_version else None
+    return user if signup.still_signed_in(user, claims.token_version) else None
 
 
 def current_user(request: Request, state: StateDep) -> User:

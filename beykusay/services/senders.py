@@ -48,7 +48,7 @@ def find_senders(session: Session, asks: Sequence[Ask]) -> list[Found]:
     found = []
     for ask in asks:
         user = users.get(ask.user_id)
-        if user is None or user.token_version != ask.token_version or user.status != signup.ACTIVE:
+        if not signup.still_signed_in(user, ask.token_version):
             found.append(Found(None, None))
             continue
         chat = chats.get(ask.chat_id) if ask.chat_id is not None else None

@@ -75,6 +75,13 @@ def check_may_log_in(user: User) -> None:
         raise AccountDisabled()
 
 
+def still_signed_in(user: User | None, token_version: object) -> bool:
+    """Whether a login of ``token_version`` (a token's, or a browser session's) still lets
+    ``user`` in: the account exists, is active, and no password change or "log out
+    everywhere" has ended the logins made before it."""
+    return user is not None and user.token_version == token_version and user.status == ACTIVE
+
+
 SEEN_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often
 
 
