@@ -33,9 +33,9 @@ def _not_blank(value: str) -> str:
     return value
 
 
-# Length and pattern are checked before NUL (as str constraints: clear messages, stripping first).
+# After a field's str constraints (so their messages are pydantic's clear ones, and
+# stripping comes before the length check): text a database can hold.
 NoNul = AfterValidator(_no_nul)
-Text = Annotated[str, NoNul]
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{3,32}$"), NoNul]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128), NoNul]
 Title = Annotated[
